@@ -1,0 +1,21 @@
+import os
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _shared_data_dir():
+    d = os.environ.get("MGAN_DATA_DIR") or os.path.join(REPO, "..", "shared", "data")
+    return os.path.abspath(d) if os.path.exists(os.path.join(d, "mnist.npz")) else None
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir():
+    """The directory with the real MNIST/Fashion/CIFAR-10 npz files; skips the test when it is absent."""
+    d = _shared_data_dir()
+    if d is None:
+        pytest.skip("real data npz not found (set MGAN_DATA_DIR to the directory holding mnist.npz)")
+    return d
