@@ -1,0 +1,105 @@
+"""The training configuration: one dataclass, the single source of every option, its default and its choices.
+
+`python -m mgan.train` turns every field into an absl flag; reproduce scripts build configs in code. Defaults follow
+the papers and METHODS.md (decision numbers D1..D31 in the help texts). A value of ``'auto'`` means "the default of
+the chosen model and data set" and is resolved by :func:`resolve` (e.g. DMGAN noise U(0,1), DCGAN U(-1,1), D11).
+"""
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+
+def _f(default, help, choices=None):
+    return field(default=default, metadata={"help": help, "choices": choices})
+
+
+@dataclass
+class TrainConfig:
+    # what to train
+    model: str = _f("dmgan", "model to train (see mgan.models.MODELS)")
+    dataset: str = _f("mnist", "data set (see mgan.data.DATASETS)")
+    split: str = _f("auto", "data split: train | test | train+test; auto = METHODS D30 (CIFAR-10 train+test for DMGAN)",
+                    ["auto", "train", "test", "train+test"])
+    data_dir: str = _f("", "directory with <dataset>.npz (default: $MGAN_DATA_DIR, then TFDS)")
+    out: str = _f("", "run directory (required); re-running with the same --out resumes")
+    # length and batching
+    steps: int = _f(0, "training iterations (one D step + G step each); 0 = --epochs over the data (D28)")
+    epochs: float = _f(25.0, "training length in epochs when --steps=0 (D28: 25, carpedm20/DCGAN-tensorflow)")
+    batch_size: int = _f(64, "mini-batch size m (DMGAN: 64 for all models)")
+    seed: int = _f(0, "seed of weights, data order and noise")
+    # networks
+    layout: str = _f("auto", "network layout (D3): auto | literal | mbgan | mnist | celeba64 | digits8 | mlp")
+    width: float = _f(1.0, "channel width multiplier; 1.0 = the papers' networks")
+    feature_dim: int = _f(500, "discriminator feature dimension of the metric GANs (500)")
+    z_dim: int = _f(100, "noise dimension (100)")
+    conv_impl: str = _f("fast", "convolution layers: fast (same function, faster on CPU) | keras (plain layers)",
+                        ["fast", "keras"])
+    bn_momentum: float = _f(0.9, "BN momentum (D5; TF1 DCGAN value, Keras default would be 0.99)")
+    bn_epsilon: float = _f(1e-5, "BN epsilon (D5)")
+    d_first_bn: bool = _f(True, "BN after the first discriminator conv (D5: the tables say so)")
+    lrelu_slope: float = _f(0.2, "LReLU slope (D16)")
+    init_stddev: float = _f(0.02, "kernel init N(0, stddev) (D17)")
+    literal_output_block: bool = _f(False, "G output block UpConv->BN->LReLU->tanh as Table 1 prints it (D4)")
+    # optimisation
+    lr: float = _f(2e-4, "Adam learning rate (both networks)")
+    adam_betas: str = _f("0.5,0.999", "Adam beta1,beta2 (D1); the literal reading of DMGAN is 0.9,0.99")
+    n_gen: int = _f(1, "generator steps per iteration (D9)")
+    clip: float = _f(-1.0, "weight clipping c for D (DMGAN: 0.1); -1 = model default, 0 = off")
+    clip_scope: str = _f("all", "variables clipped (D8): all trainable D variables | kernels only", ["all", "kernels"])
+    noise: str = _f("auto", "noise distribution (D11): auto | uniform01 | uniform11 | normal",
+                    ["auto", "uniform01", "uniform11", "normal"])
+    # DMGAN
+    lam: float = _f(1.2, "λ, weight of the discriminative loss (MNIST/CIFAR 1.2, SVHN 1.8)")
+    gamma: float = _f(1.0, "γ, center update ratio (D10: 1.0; 0 = DMGAN-f)")
+    weight_adaption: bool = _f(False, "waDMGAN weights (Eq. 7)")
+    label_mode: str = _f("auto", "labels (D2): conditional | inherit | single_fake_center | unlabeled",
+                         ["auto", "conditional", "inherit", "single_fake_center", "unlabeled"])
+    center_features: str = _f("pre_update", "features for the center update (D7)", ["pre_update", "recomputed"])
+    norm_eps: float = _f(1e-12, "epsilon inside the Euclidean norms' square root")
+    wa_eps: float = _f(1e-8, "epsilon of the waDMGAN weight denominator")
+    # sampling
+    sample_bn: str = _f("inference", "G BN mode when sampling (D22)", ["inference", "batch"])
+    # run machinery
+    checkpoint_every: int = _f(500, "steps between checkpoints")
+    sample_every: int = _f(500, "steps between sample grids (0 = only at the end)")
+    log_every: int = _f(10, "steps between metrics log lines (metrics are averaged over the interval)")
+    keep_checkpoints: int = _f(3, "checkpoints kept")
+    deterministic: bool = _f(False, "deterministic TF ops (bitwise-equal resume)")
+    jit_compile: bool = _f(False, "XLA-compile the training step (measured slower on the 2-core CPU, issue 4)")
+    progress: bool = _f(True, "show a progress bar")
+
+    def betas(self):
+        try:
+            b1, b2 = (float(v) for v in self.adam_betas.split(","))
+        except ValueError:
+            raise ValueError(f"--adam_betas must be 'beta1,beta2', got {self.adam_betas!r}") from None
+        return b1, b2
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    def replace(self, **kw):
+        return dataclasses.replace(self, **kw)
+
+
+# Fields that may differ between the first run and a resumed run of the same --out.
+RESUME_MUTABLE = {"steps", "epochs", "checkpoint_every", "sample_every", "log_every", "keep_checkpoints", "progress",
+                  "data_dir", "out", "jit_compile"}
+
+
+def field_choices(name):
+    return TrainConfig.__dataclass_fields__[name].metadata.get("choices")
+
+
+def validate_choices(cfg):
+    for f in dataclasses.fields(cfg):
+        choices = f.metadata.get("choices")
+        if choices and getattr(cfg, f.name) not in choices:
+            raise ValueError(f"--{f.name}={getattr(cfg, f.name)!r} is not valid; choose one of {choices}")
+
+
+def steps_for(cfg, n_examples):
+    """Number of training iterations: --steps, or --epochs over ``n_examples`` (D28)."""
+    if cfg.steps > 0:
+        return cfg.steps
+    return max(1, math.ceil(cfg.epochs * n_examples / cfg.batch_size))

@@ -1,0 +1,38 @@
+"""DCGAN baseline (Radford et al.; carpedm20/DCGAN-tensorflow): non-saturating loss on a 1-logit head."""
+import tensorflow as tf
+
+from mgan import losses
+from mgan.models.base import GANModel
+
+
+class DCGAN(GANModel):
+    """One D step then ``n_gen`` G steps per iteration on the same x and z (METHODS §9).
+
+    ``conditional=True`` feeds onehot(y) to G (z ⊕ y) and to D (constant one-hot maps), as in carpedm20's code.
+    """
+
+    metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
+
+    def __init__(self, generator, discriminator, *, conditional=False, **kwargs):
+        super().__init__(generator, discriminator, conditional=conditional, d_conditional=conditional, **kwargs)
+
+    def train_step(self, data):
+        x, y, z = data
+        g_in = self.generator_input(z, y)
+        D, G = self.discriminator, self.generator
+        with tf.GradientTape() as d_tape:
+            fake = G(g_in, training=True)
+            real_logits = self.discriminate(x, y)
+            fake_logits = self.discriminate(fake, y)
+            d_loss = losses.dcgan_discriminator_loss(real_logits, fake_logits)
+        d_grads = d_tape.gradient(d_loss, D.trainable_variables)
+        self.d_optimizer.apply_gradients(zip(d_grads, D.trainable_variables))
+        self.clip_discriminator()
+        for _ in range(self.n_gen):
+            with tf.GradientTape() as g_tape:
+                g_logits = self.discriminate(G(g_in, training=True), y)
+                g_loss = losses.dcgan_generator_loss(g_logits)
+            g_grads = g_tape.gradient(g_loss, G.trainable_variables)
+            self.g_optimizer.apply_gradients(zip(g_grads, G.trainable_variables))
+        return self.record(d_loss=d_loss, g_loss=g_loss, d_real=tf.reduce_mean(tf.sigmoid(real_logits)),
+                           d_fake=tf.reduce_mean(tf.sigmoid(fake_logits)))

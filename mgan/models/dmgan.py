@@ -1,0 +1,92 @@
+"""DMGAN (Eqs. 1-6, Algorithm 1), waDMGAN (Eqs. 7-8, Algorithm 2) and DMGAN-f (γ = 0)."""
+import tensorflow as tf
+
+from mgan import centers as centers_lib
+from mgan import losses
+from mgan.models.base import GANModel
+
+LABEL_MODES = ("conditional", "inherit", "single_fake_center", "unlabeled")
+
+
+class DMGAN(GANModel):
+    """Discriminative Metric-based GAN.
+
+    Args (besides GANModel's):
+      lam: λ of Eq. 5.  gamma: center update ratio γ (0 = DMGAN-f).  weight_adaption: waDMGAN (Eq. 7, D6).
+      label_mode: METHODS D2 / §4.4.  center_features: D7.  norm_eps, wa_eps: see mgan.losses.
+    The real and fake centers are non-trainable variables of the model, so they are checkpointed with it.
+    """
+
+    metric_names = ("d_loss", "g_loss", "l_ip", "l_d", "real_center_norm", "fake_center_norm", "w_max")
+
+    def __init__(self, generator, discriminator, *, lam, gamma, weight_adaption=False, label_mode="conditional",
+                 center_features="pre_update", norm_eps=losses.NORM_EPS, wa_eps=losses.WA_EPS, feature_dim=None,
+                 num_classes, **kwargs):
+        if label_mode not in LABEL_MODES:
+            raise ValueError(f"unknown label_mode {label_mode!r}; valid: {list(LABEL_MODES)}")
+        if center_features not in ("pre_update", "recomputed"):
+            raise ValueError(f"unknown center_features {center_features!r}; valid: ['pre_update', 'recomputed']")
+        super().__init__(generator, discriminator, num_classes=num_classes,
+                         conditional=(label_mode == "conditional"), **kwargs)
+        self.lam = float(lam)
+        self.gamma = float(gamma)
+        self.weight_adaption = bool(weight_adaption)
+        self.label_mode = label_mode
+        self.center_features = center_features
+        self.norm_eps = float(norm_eps)
+        self.wa_eps = float(wa_eps)
+        d = int(feature_dim or discriminator.output.shape[-1])
+        k_real = 1 if label_mode == "unlabeled" else self.num_classes
+        k_fake = 1 if label_mode in ("unlabeled", "single_fake_center") else self.num_classes
+        self.real_centers = self.add_weight(shape=(k_real, d), initializer="zeros", trainable=False,
+                                            name="real_centers")
+        self.fake_centers = self.add_weight(shape=(k_fake, d), initializer="zeros", trainable=False,
+                                            name="fake_centers")
+
+    def center_labels(self, y):
+        """(real class, fake class) of every sample under the label mode (D2)."""
+        y = tf.cast(y, tf.int32)
+        zeros = tf.zeros_like(y)
+        real = zeros if self.label_mode == "unlabeled" else y
+        fake = zeros if self.label_mode in ("unlabeled", "single_fake_center") else y
+        return real, fake
+
+    def train_step(self, data):
+        x, y, z = data
+        y_real, y_fake = self.center_labels(y)
+        g_in = self.generator_input(z, y)
+        D, G = self.discriminator, self.generator
+        with tf.GradientTape() as g_tape:
+            fake = G(g_in, training=True)
+            # D step (Eq. 5 / Eq. 8)
+            with tf.GradientTape() as d_tape:
+                f_real = D(x, training=True)
+                f_fake = D(fake, training=True)
+                c_real = tf.gather(self.real_centers, y_real)
+                c_fake = tf.gather(self.fake_centers, y_fake)
+                w = losses.adaptive_weights(x, fake, self.wa_eps) if self.weight_adaption else None
+                d_loss = losses.dmgan_discriminator_loss(f_real, f_fake, c_real, c_fake, self.lam, w, self.norm_eps)
+            d_grads = d_tape.gradient(d_loss, D.trainable_variables)
+            self.d_optimizer.apply_gradients(zip(d_grads, D.trainable_variables))
+            self.clip_discriminator()
+            # G step (Eq. 6) with the updated D, reusing this iteration's G forward pass (θ_G unchanged so far)
+            g_real = D(x, training=True)
+            g_fake = D(fake, training=True)
+            g_loss = losses.dmgan_generator_loss(g_real, g_fake, self.norm_eps)
+        g_grads = g_tape.gradient(g_loss, G.trainable_variables)
+        self.g_optimizer.apply_gradients(zip(g_grads, G.trainable_variables))
+        # Center update (Eqs. 3-4), after both steps (Algorithm 1); features per D7.
+        if self.gamma != 0.0:
+            if self.center_features == "recomputed":
+                f_real = D(x, training=False)
+                f_fake = D(G(g_in, training=False), training=False)
+            self.real_centers.assign(centers_lib.update_centers(self.real_centers, f_real, y_real, self.gamma))
+            self.fake_centers.assign(centers_lib.update_centers(self.fake_centers, f_fake, y_fake, self.gamma))
+        l_ip = losses.pairwise_norm(f_real, c_real, self.norm_eps) + losses.pairwise_norm(f_fake, c_fake,
+                                                                                            self.norm_eps)
+        l_d = -losses.pairwise_norm(f_fake, f_real, self.norm_eps)
+        return self.record(
+            d_loss=d_loss, g_loss=g_loss, l_ip=tf.reduce_mean(l_ip), l_d=tf.reduce_mean(l_d),
+            real_center_norm=tf.reduce_mean(tf.norm(self.real_centers, axis=1)),
+            fake_center_norm=tf.reduce_mean(tf.norm(self.fake_centers, axis=1)),
+            w_max=tf.reduce_max(w) if w is not None else tf.constant(1.0))

@@ -1,0 +1,184 @@
+"""Generator and discriminator networks built from the papers' layer tables.
+
+A layer is written as in the papers: ``"5c2s512o"`` is a 5x5 kernel, stride 2, 512 output channels.
+Every conv/UpConv is followed by BN then LReLU (METHODS §3.1), except the generator's last UpConv, which goes
+straight into tanh (D4) unless ``literal_output_block`` is set. The discriminator ends in a linear FC head:
+``feature_dim`` (500) for the metric GANs, 1 for DCGAN-style baselines.
+
+Layouts (METHODS D3, §3.2, §3.3):
+
+==========  =======================  =========================================================================
+layout      data shape               generator / discriminator
+==========  =======================  =========================================================================
+literal     32x32xC (DMGAN papers)   z as 1x1, five stride-2 UpConvs 512..C / 4 stride-2 convs, FC on 2x2x512
+mbgan       32x32xC (MBGAN papers)   FC to 4x4x512, UpConvs to 32, stride-1 UpConv to C / first conv stride 1
+mnist       28x28xC ('project7')     FC to 7x7x256, UpConvs 14, 28, stride-1 to C / 28->28->14->7->4
+celeba64    64x64xC                  FC to 4x4x512, four stride-2 UpConvs / four stride-2 convs
+digits8     8x8xC (sklearn digits)   FC to 2x2x256, UpConvs 4, 8, stride-1 to C / 8->8->4->2 (project layout)
+mlp         vectors (synthetic)      G 16->128->128->D, D D->128->128->head (KM-GAN stand-in, §6.7)
+==========  =======================  =========================================================================
+
+``width`` scales every hidden channel count (the papers' sizes are ``width=1``); tests and tiny runs use
+narrow networks. ``conv_impl='fast'`` uses the drop-in fast layers of :mod:`mgan.layers` (same weights, same
+function); ``'keras'`` the plain Keras layers.
+"""
+import re
+
+import keras
+from keras import layers
+
+LAYOUTS = {
+    # name: (generator projection or None (z reshaped to 1x1), generator UpConvs, discriminator convs, data HxW)
+    "literal": (None, ["5c2s512o", "5c2s256o", "5c2s128o", "5c2s64o", "5c2sCo"],
+                ["5c2s64o", "5c2s128o", "5c2s256o", "5c2s512o"], (32, 32)),
+    "mbgan": ((4, 4, 512), ["5c2s256o", "5c2s128o", "5c2s64o", "5c1sCo"],
+              ["5c1s64o", "5c2s128o", "5c2s256o", "5c2s512o"], (32, 32)),
+    "mnist": ((7, 7, 256), ["5c2s128o", "5c2s64o", "5c1sCo"],
+              ["5c1s64o", "5c2s128o", "5c2s256o", "5c2s512o"], (28, 28)),
+    "celeba64": ((4, 4, 512), ["5c2s256o", "5c2s128o", "5c2s64o", "5c2sCo"],
+                 ["5c2s64o", "5c2s128o", "5c2s256o", "5c2s512o"], (64, 64)),
+    "digits8": ((2, 2, 256), ["5c2s128o", "5c2s64o", "5c1sCo"],
+                ["5c1s64o", "5c2s128o", "5c2s256o"], (8, 8)),
+    "mlp": None,
+}
+MLP_HIDDEN = (128, 128)
+MLP_NOISE_DIM = 16
+
+_LAYER_RE = re.compile(r"^(\d+)c(\d+)s(\d+|C)o$")
+
+
+def parse_layer(spec, out_channels=None):
+    """``'5c2s512o'`` -> ``(kernel=5, stride=2, filters=512)``; a ``C`` filter count means ``out_channels``."""
+    m = _LAYER_RE.match(spec.replace("-", ""))
+    if not m:
+        raise ValueError(f"bad layer spec {spec!r}: expected e.g. '5c2s512o'")
+    k, s, o = m.groups()
+    return int(k), int(s), (out_channels if o == "C" else int(o))
+
+
+def default_layout(example_shape, family="dmgan"):
+    """The layout the papers use for a data shape: DMGAN-paper experiments 'literal', MBGAN-paper 'mbgan' (D3)."""
+    if len(example_shape) == 1:
+        return "mlp"
+    hw = tuple(example_shape[:2])
+    if hw == (32, 32):
+        return "mbgan" if family == "mbgan" else "literal"
+    for name, spec in LAYOUTS.items():
+        if spec is not None and spec[3] == hw:
+            return name
+    raise ValueError(f"no network layout for images of shape {example_shape}; valid layouts: {sorted(LAYOUTS)}")
+
+
+def check_layout(layout, example_shape):
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; valid layouts: {sorted(LAYOUTS)}")
+    if layout == "mlp":
+        if len(example_shape) != 1:
+            raise ValueError(f"layout 'mlp' needs vector data, got examples of shape {example_shape}")
+        return
+    if len(example_shape) != 3 or tuple(example_shape[:2]) != LAYOUTS[layout][3]:
+        raise ValueError(f"layout {layout!r} makes {LAYOUTS[layout][3]} images but the data has shape {example_shape}")
+
+
+def _scaled(c, width):
+    return max(1, int(round(c * width)))
+
+
+def _conv_classes(conv_impl):
+    if conv_impl == "keras":
+        return layers.Conv2D, layers.Conv2DTranspose
+    if conv_impl == "fast":
+        from mgan import layers as fast_layers
+        return fast_layers.FastConv2D, fast_layers.FastConv2DTranspose
+    raise ValueError(f"unknown conv_impl {conv_impl!r}; valid: ['fast', 'keras']")
+
+
+def _init(cfg):
+    return keras.initializers.RandomNormal(stddev=cfg.init_stddev, seed=None)
+
+
+def _bn(cfg, name):
+    return layers.BatchNormalization(momentum=cfg.bn_momentum, epsilon=cfg.bn_epsilon, name=name)
+
+
+def build_generator(cfg, out_shape, cond_classes=0, name="generator"):
+    """The generator for data of shape ``out_shape``; its input is z (``cfg.z_dim``) plus a one-hot y when conditional.
+
+    ``cfg`` needs: layout, width, z_dim, conv_impl, bn_momentum, bn_epsilon, lrelu_slope, init_stddev,
+    literal_output_block.
+    """
+    init = _init(cfg)
+    z_dim = cfg.z_dim + cond_classes
+    inp = keras.Input((z_dim,), name="z")
+    if cfg.layout == "mlp":
+        h = inp
+        for i, units in enumerate(MLP_HIDDEN):
+            h = layers.Dense(_scaled(units, cfg.width), kernel_initializer=init, name=f"fc{i}")(h)
+            h = layers.LeakyReLU(cfg.lrelu_slope, name=f"lrelu{i}")(h)
+        out = layers.Dense(out_shape[0], kernel_initializer=init, name="out")(h)
+        return keras.Model(inp, out, name=name)
+    _, Deconv = _conv_classes(cfg.conv_impl)
+    project, upconvs, _, _ = LAYOUTS[cfg.layout]
+    if project is None:
+        h = layers.Reshape((1, 1, z_dim), name="reshape_z")(inp)
+    else:
+        ph, pw, pc = project
+        pc = _scaled(pc, cfg.width)
+        h = layers.Dense(ph * pw * pc, kernel_initializer=init, name="project")(inp)
+        h = layers.Reshape((ph, pw, pc), name="reshape")(h)
+        h = _bn(cfg, "project_bn")(h)
+        h = layers.LeakyReLU(cfg.lrelu_slope, name="project_lrelu")(h)
+    for i, spec in enumerate(upconvs):
+        last = i == len(upconvs) - 1
+        k, s, o = parse_layer(spec, out_channels=out_shape[-1])
+        if not last:
+            o = _scaled(o, cfg.width)
+        h = Deconv(o, k, strides=s, padding="same", kernel_initializer=init, name=f"upconv{i}")(h)
+        if not last or cfg.literal_output_block:
+            h = _bn(cfg, f"upconv{i}_bn")(h)
+            h = layers.LeakyReLU(cfg.lrelu_slope, name=f"upconv{i}_lrelu")(h)
+    out = layers.Activation("tanh", name="tanh")(h)
+    if tuple(out.shape[1:]) != tuple(out_shape):
+        raise ValueError(f"layout {cfg.layout!r} makes {tuple(out.shape[1:])}, data needs {tuple(out_shape)}")
+    return keras.Model(inp, out, name=name)
+
+
+def build_discriminator(cfg, in_shape, head_dim, cond_classes=0, name="discriminator", norm="batch"):
+    """The discriminator: conv stack (BN + LReLU after every conv) and a linear FC head of ``head_dim`` units.
+
+    With ``cond_classes > 0`` the model takes ``[x, onehot_y]`` and concatenates constant one-hot maps to the image
+    (carpedm20 ``conv_cond_concat``), used by conditional baselines only (D20, D29). ``norm`` is ``'batch'``
+    (default), ``'layer'`` or ``'none'`` (WGAN-GP critics). Returns features (or logits) of shape [N, head_dim].
+    """
+    init = _init(cfg)
+    x_in = keras.Input(tuple(in_shape), name="x")
+    inputs = [x_in]
+    h = x_in
+    if cond_classes:
+        y_in = keras.Input((cond_classes,), name="y_onehot")
+        inputs.append(y_in)
+        if cfg.layout == "mlp":
+            h = layers.Concatenate(name="cond_concat")([h, y_in])
+        else:
+            maps = layers.Reshape((1, 1, cond_classes))(y_in)
+            maps = layers.UpSampling2D(size=tuple(in_shape[:2]), name="cond_maps")(maps)
+            h = layers.Concatenate(name="cond_concat")([h, maps])
+    if cfg.layout == "mlp":
+        for i, units in enumerate(MLP_HIDDEN):
+            h = layers.Dense(_scaled(units, cfg.width), kernel_initializer=init, name=f"fc{i}")(h)
+            h = layers.LeakyReLU(cfg.lrelu_slope, name=f"lrelu{i}")(h)
+    else:
+        Conv, _ = _conv_classes(cfg.conv_impl)
+        for i, spec in enumerate(LAYOUTS[cfg.layout][2]):
+            k, s, o = parse_layer(spec)
+            h = Conv(_scaled(o, cfg.width), k, strides=s, padding="same", kernel_initializer=init, name=f"conv{i}")(h)
+            if norm == "batch" and (i > 0 or cfg.d_first_bn):
+                h = _bn(cfg, f"conv{i}_bn")(h)
+            elif norm == "layer":
+                h = layers.LayerNormalization(axis=[1, 2, 3], epsilon=cfg.bn_epsilon, name=f"conv{i}_ln")(h)
+            elif norm not in ("batch", "layer", "none"):
+                raise ValueError(f"unknown discriminator norm {norm!r}; valid: ['batch', 'layer', 'none']")
+            h = layers.LeakyReLU(cfg.lrelu_slope, name=f"conv{i}_lrelu")(h)
+        h = layers.Flatten(name="flatten")(h)
+    out = layers.Dense(head_dim, kernel_initializer=init, name="head")(h)
+    return keras.Model(inputs if cond_classes else x_in, out, name=name)

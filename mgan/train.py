@@ -1,0 +1,46 @@
+"""Train a model: ``python -m mgan.train --model=dmgan --dataset=mnist --steps=N --out=DIR``.
+
+Every option of :class:`mgan.config.TrainConfig` is a flag (``--helpfull`` lists them). Re-running the same
+command with the same ``--out`` resumes from the last checkpoint.
+"""
+import sys
+
+from absl import app, flags
+
+from mgan import data as data_lib
+from mgan import models
+from mgan.flags import config_from_flags, define_config_flags
+from mgan.runner import RunError
+
+define_config_flags()
+FLAGS = flags.FLAGS
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    if FLAGS.model not in models.MODELS:
+        raise app.UsageError(f"unknown --model={FLAGS.model!r}; valid models: {sorted(models.MODELS)}")
+    if FLAGS.dataset not in data_lib.DATASETS:
+        raise app.UsageError(f"unknown --dataset={FLAGS.dataset!r}; valid data sets: {sorted(data_lib.DATASETS)}")
+    if not FLAGS.out:
+        raise app.UsageError("--out is required: the run directory (re-using it resumes the run)")
+    cfg, explicit = config_from_flags(FLAGS)
+    from mgan import runner
+    try:
+        manifest = runner.train(cfg, explicit)
+    except (RunError, data_lib.DataUnavailableError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    ms = manifest.get("ms_per_step")
+    print(f"done: {manifest['step']} steps in {cfg.out}"
+          + (f" ({ms:.1f} ms/step)" if ms else ""))
+    return 0
+
+
+def run():
+    app.run(main)
+
+
+if __name__ == "__main__":
+    run()
