@@ -230,6 +230,7 @@ def train(cfg, explicit=()):
     step = start
     timed_steps, timed_seconds = 0, 0.0
     seg_start = time.time()
+    status = "interrupted"
     try:
         for x, y, z in make_input(dataset, cfg, start).take(total_steps - start):
             t0 = time.perf_counter()
@@ -242,6 +243,7 @@ def train(cfg, explicit=()):
             step += 1
             bad = {k: v for k, v in values.items() if not np.isfinite(v)}
             if bad:
+                status = "failed: non-finite loss"
                 raise NonFiniteLossError(
                     f"non-finite values at step {step}: {bad}. The run stopped; the last good checkpoint "
                     f"({manager.latest_checkpoint or 'none yet'}) is kept. Lower the learning rate, check the "
@@ -265,7 +267,7 @@ def train(cfg, explicit=()):
         manifest["ms_per_step"] = (sum(s["ms_per_step"] * s["timed_steps"] for s in all_t) /
                                    sum(s["timed_steps"] for s in all_t)) if all_t else None
         manifest["wall_seconds"] = sum(s["wall_seconds"] for s in manifest["segments"])
-        manifest["status"] = "complete" if step >= total_steps else "interrupted"
+        manifest["status"] = "complete" if step >= total_steps else status
         manifest["step"] = step
         io.atomic_write_json(os.path.join(out, "manifest.json"), manifest)
 

@@ -93,7 +93,6 @@ def write_png(path, image_uint8):
 
 def load_run(run_dir):
     """The finished generator of a run directory and its manifest."""
-    import mgan.layers  # noqa: F401  registers the fast layers for deserialisation
     path = os.path.join(run_dir, "generator.keras")
     manifest_path = os.path.join(run_dir, "manifest.json")
     if not os.path.exists(path) or not os.path.exists(manifest_path):

@@ -1,0 +1,117 @@
+"""The public loss and center functions against independent NumPy computations and hand-computed cases."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from mgan import centers, losses
+
+RNG = np.random.default_rng(1234)
+
+
+def rel_err(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-12)))
+
+
+def np_norm(v):
+    return np.sqrt(np.sum(np.asarray(v, np.float64) ** 2, axis=-1))
+
+
+@pytest.mark.parametrize("use_weights", [False, True])
+@pytest.mark.parametrize("m,d,lam", [(64, 500, 1.2), (7, 3, 1.8), (1, 16, 0.0)])
+def test_dmgan_discriminator_loss_matches_numpy(m, d, lam, use_weights):
+    fr, ff, cr, cf = (RNG.normal(size=(m, d)).astype(np.float32) for _ in range(4))
+    w = RNG.uniform(1, 5, size=m).astype(np.float32) if use_weights else None
+    got = losses.dmgan_discriminator_loss(fr, ff, cr, cf, lam, weights=w).numpy()
+    w64 = np.ones(m) if w is None else w.astype(np.float64)
+    want = np_norm(fr - cr).mean() + np_norm(ff - cf).mean() - lam * np.mean(w64 * np_norm(ff - fr))
+    assert rel_err(got, want) < 1e-5
+
+
+def test_dmgan_generator_loss_matches_numpy():
+    fr, ff = RNG.normal(size=(2, 32, 500)).astype(np.float32)
+    assert rel_err(losses.dmgan_generator_loss(fr, ff).numpy(), np_norm(ff - fr).mean()) < 1e-5
+
+
+def test_norms_are_not_squared():
+    # one sample at distance 3 from its center: a squared norm would give 9
+    f = np.array([[3.0, 0.0]], np.float32)
+    z = np.zeros_like(f)
+    assert abs(losses.dmgan_discriminator_loss(f, z, z, z, lam=0.0).numpy() - 3.0) < 1e-5
+    assert abs(losses.dmgan_generator_loss(z, f).numpy() - 3.0) < 1e-5
+
+
+def test_discriminator_loss_centers_carry_no_gradient_and_gap_sign():
+    fr = tf.Variable(RNG.normal(size=(4, 3)).astype(np.float32))
+    ff = tf.Variable(RNG.normal(size=(4, 3)).astype(np.float32))
+    c = tf.Variable(np.zeros((4, 3), np.float32))
+    with tf.GradientTape() as tape:
+        loss = losses.dmgan_discriminator_loss(fr, ff, c, c, lam=1.0)
+    g = tape.gradient(loss, [fr, ff, c])
+    assert g[2] is None
+    # with zero centers and lam large, moving ff away from fr lowers the loss
+    with tf.GradientTape() as tape:
+        loss = losses.dmgan_discriminator_loss(fr, ff, c, c, lam=100.0)
+    gff = tape.gradient(loss, ff).numpy()
+    direction = (ff - fr).numpy()
+    assert np.sum(gff * direction) < 0
+
+
+@pytest.mark.parametrize("shape", [(16, 28, 28, 1), (5, 32, 32, 3), (3, 100)])
+def test_adaptive_weights_match_numpy(shape):
+    x = RNG.uniform(-1, 1, size=shape).astype(np.float32)
+    g = RNG.uniform(-1, 1, size=shape).astype(np.float32)
+    l1 = np.abs(g.astype(np.float64) - x).reshape(shape[0], -1).sum(1)
+    want = np.exp(l1.mean() / l1)
+    assert rel_err(losses.adaptive_weights(x, g).numpy(), want) < 1e-5
+
+
+def test_adaptive_weights_equal_gaps_give_e_and_small_gap_gets_large_weight():
+    x = np.zeros((4, 2, 2, 1), np.float32)
+    g = np.ones_like(x)
+    np.testing.assert_allclose(losses.adaptive_weights(x, g).numpy(), np.e, rtol=1e-6)
+    g[0] *= 0.1
+    w = losses.adaptive_weights(x, g).numpy()
+    assert w[0] > w[1] and np.argmax(w) == 0
+
+
+def test_dcgan_losses_match_numpy():
+    r, f = RNG.normal(size=(2, 10, 1)).astype(np.float32)
+    sig = lambda v: 1 / (1 + np.exp(-v.astype(np.float64)))  # noqa: E731
+    want_d = -np.mean(np.log(sig(r))) - np.mean(np.log(1 - sig(f)))
+    assert rel_err(losses.dcgan_discriminator_loss(r, f).numpy(), want_d) < 1e-5
+    assert rel_err(losses.dcgan_generator_loss(f).numpy(), -np.mean(np.log(sig(f)))) < 1e-5
+
+
+def np_update_centers(c, f, y, gamma):
+    c = c.astype(np.float64).copy()
+    new = c.copy()
+    for k in range(c.shape[0]):
+        mask = y == k
+        delta = (c[k] - f[mask]).sum(0) / (1 + mask.sum())
+        new[k] = c[k] - gamma * delta
+    return new
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 1.0, 2.0])
+def test_update_centers_matches_numpy(gamma):
+    c = RNG.normal(size=(10, 500)).astype(np.float32)
+    f = RNG.normal(size=(64, 500)).astype(np.float32)
+    y = RNG.integers(0, 7, size=64)  # classes 7..9 absent
+    got = centers.update_centers(c, f, y, gamma).numpy()
+    np.testing.assert_allclose(got, np_update_centers(c, f, y, gamma), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(got[7:], c[7:])
+
+
+def test_update_centers_hand_computed():
+    c = np.array([[0.0, 0.0], [2.0, 2.0], [5.0, -5.0]], np.float32)
+    f = np.array([[1.0, 3.0], [3.0, 1.0], [4.0, 4.0]], np.float32)
+    y = np.array([0, 0, 1])
+    # gamma = 1: c0 = (c0 + S0) / (1 + n0) = (4, 4) / 3 ; c1 = ((2,2) + (4,4)) / 2 = (3, 3); class 2 absent
+    np.testing.assert_allclose(centers.update_centers(c, f, y, 1.0).numpy(), [[4 / 3, 4 / 3], [3, 3], [5, -5]],
+                               rtol=1e-6)
+    # gamma = 0.5: c0 = 0 - 0.5 * (2*0 - (4, 4)) / 3 = (2/3, 2/3); c1 = 2 - 0.5 * (2 - 4) / 2 = 2.5
+    np.testing.assert_allclose(centers.update_centers(c, f, y, 0.5).numpy(), [[2 / 3, 2 / 3], [2.5, 2.5], [5, -5]],
+                               rtol=1e-6)
+    # gamma = 0: DMGAN-f, nothing moves
+    np.testing.assert_array_equal(centers.update_centers(c, f, y, 0.0).numpy(), c)

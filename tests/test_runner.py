@@ -1,0 +1,142 @@
+"""The runner: outputs of a run, resume equality (in-process and after SIGKILL), NaN stop, corrupt checkpoints,
+bad flags."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import mgan  # noqa: F401
+from mgan import losses, runner
+from mgan.config import TrainConfig
+
+TINY = dict(model="dmgan", dataset="digits", width=0.0625, feature_dim=8, z_dim=6, batch_size=16,
+            checkpoint_every=2, sample_every=2, log_every=1, progress=False, deterministic=True)
+
+
+def cfg(out, **kw):
+    return TrainConfig(out=str(out), **{**TINY, **kw})
+
+
+def gen_weights(out):
+    return keras.saving.load_model(os.path.join(out, "generator.keras"), compile=False).get_weights()
+
+
+def assert_same_weights(a, b):
+    assert len(a) == len(b)
+    for u, v in zip(a, b):
+        np.testing.assert_array_equal(u, v)
+
+
+def test_run_outputs_and_generator_loads(tmp_path):
+    out = tmp_path / "run"
+    manifest = runner.train(cfg(out, steps=4))
+    for name in ("manifest.json", "metrics.jsonl", "generator.keras", "samples.png", "samples/step_0000002.png"):
+        assert (out / name).exists(), name
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["status"] == "complete" and m["step"] == 4 and m["config"]["seed"] == 0
+    assert m["data"]["source"].startswith("sklearn") and m["config"]["noise"] == "uniform01"
+    assert {"tensorflow", "keras", "numpy"} <= set(m["versions"]) and "git_commit" in m and "device" in m
+    assert m["ms_per_step"] is None or m["ms_per_step"] > 0
+    lines = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in lines] == [1, 2, 3, 4] and "real_center_norm" in lines[0]
+    g = keras.saving.load_model(str(out / "generator.keras"), compile=False)
+    assert g.output.shape[1:] == (8, 8, 1)
+    assert manifest["model"]["conditional"] is True
+
+
+def test_resume_equals_uninterrupted_run(tmp_path):
+    runner.train(cfg(tmp_path / "a", steps=6))
+    runner.train(cfg(tmp_path / "b", steps=2))
+    assert json.loads((tmp_path / "b" / "manifest.json").read_text())["step"] == 2
+    runner.train(cfg(tmp_path / "b", steps=6))
+    assert_same_weights(gen_weights(tmp_path / "a"), gen_weights(tmp_path / "b"))
+    steps = [json.loads(x)["step"] for x in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
+    assert steps == list(range(1, 7))
+
+
+def test_centers_and_optimizer_state_are_checkpointed(tmp_path):
+    runner.train(cfg(tmp_path / "c", steps=2))
+    reader = tf.train.load_checkpoint(str(tmp_path / "c" / "checkpoints"))
+    names = list(reader.get_variable_to_shape_map())
+    assert any("real_centers" in n or "model/real_centers" in n for n in names) or \
+        any(reader.get_variable_to_shape_map()[n] == [10, 8] for n in names)
+    assert any("d_optimizer" in n for n in names) and any("g_optimizer" in n for n in names)
+    assert reader.get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE") == 2
+
+
+def test_changed_config_refuses_to_resume(tmp_path):
+    runner.train(cfg(tmp_path / "d", steps=2))
+    with pytest.raises(runner.RunError, match="lam"):
+        runner.train(cfg(tmp_path / "d", steps=4, lam=2.0))
+
+
+def test_nan_stops_with_message_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
+    out = tmp_path / "e"
+    runner.train(cfg(out, steps=2))
+    before = sorted(os.listdir(out / "checkpoints"))
+    real = losses.dmgan_generator_loss
+    monkeypatch.setattr(losses, "dmgan_generator_loss", lambda a, b, eps=1e-12: real(a, b, eps) * np.nan)
+    with pytest.raises(runner.NonFiniteLossError, match="non-finite.*ckpt-2"):
+        runner.train(cfg(out, steps=6))
+    assert sorted(os.listdir(out / "checkpoints")) == before
+    assert json.loads((out / "manifest.json").read_text())["status"] == "failed: non-finite loss"
+
+
+def test_corrupt_checkpoint_is_reported_not_replaced(tmp_path):
+    out = tmp_path / "f"
+    runner.train(cfg(out, steps=2))
+    data = [f for f in os.listdir(out / "checkpoints") if ".data-" in f][0]
+    (out / "checkpoints" / data).write_bytes(b"garbage")
+    with pytest.raises(runner.CheckpointError, match="corrupt"):
+        runner.train(cfg(out, steps=4))
+    assert (out / "checkpoints" / data).read_bytes() == b"garbage"
+
+
+def test_bad_values_fail_fast_with_choices(tmp_path):
+    with pytest.raises(ValueError, match="valid models"):
+        runner.train(cfg(tmp_path / "g", model="nogan"))
+    with pytest.raises(ValueError, match="digits"):
+        runner.train(cfg(tmp_path / "g", dataset="imagenet"))
+    with pytest.raises(ValueError, match="conditional"):
+        runner.train(cfg(tmp_path / "g", label_mode="sometimes"))
+    with pytest.raises(runner.RunError, match="--out"):
+        runner.train(cfg("", steps=1))
+
+
+def _cli(out, *extra):
+    return [sys.executable, "-m", "mgan.train", "--model=dmgan", "--dataset=digits", "--width=0.0625",
+            "--feature_dim=8", "--z_dim=6", "--batch_size=16", "--steps=8", "--checkpoint_every=2",
+            "--sample_every=0", "--progress=false", "--deterministic", f"--out={out}", *extra]
+
+
+def test_cli_resume_after_sigkill_equals_uninterrupted(tmp_path):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    full = tmp_path / "full"
+    subprocess.run(_cli(full), check=True, env=env, capture_output=True, timeout=300)
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen(_cli(killed), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 240
+    while not (killed / "checkpoints" / "ckpt-4.index").exists():
+        assert time.time() < deadline and proc.poll() is None, "run ended before the second checkpoint"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (killed / "generator.keras").exists()
+    subprocess.run(_cli(killed), check=True, env=env, capture_output=True, timeout=300)
+    assert_same_weights(gen_weights(full), gen_weights(killed))
+
+
+def test_cli_rejects_unknown_values(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "mgan.train", "--model=nogan", f"--out={tmp_path}"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "dmgan" in r.stderr and "wadmgan" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "mgan.train", "--label_mode=x", f"--out={tmp_path}"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "conditional" in r.stderr
