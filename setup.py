@@ -20,6 +20,7 @@ setup(
         "tensorflow-hub>=0.16,<0.17",
         "numpy>=1.26,<3",
         "scipy>=1.11",
+        "importlib_resources",  # tensorflow-datasets 4.9 imports it but does not declare it
         "scikit-learn>=1.4,<2",
         "absl-py>=2.1",
         "matplotlib>=3.8,<4",

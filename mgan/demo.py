@@ -1,0 +1,38 @@
+"""The embedded-default main job: DMGAN and waDMGAN on scikit-learn's digits, a few minutes on a CPU.
+
+``python -m mgan.demo --out=runs/demo`` trains both models (8x8 digits, the 'digits8' project layout, λ 1.2, γ 1.0,
+conditional) and writes each run's sample grid plus a side-by-side ``digits_dmgan_vs_wadmgan.png``. No download is
+needed: the digits ship with scikit-learn. Re-running resumes.
+"""
+import os
+
+import numpy as np
+from absl import app, flags
+
+flags.DEFINE_string("out", "runs/demo", "output directory")
+flags.DEFINE_integer("steps", 800, "training iterations per model")
+flags.DEFINE_integer("seed", 0, "seed")
+FLAGS = flags.FLAGS
+
+
+def main(argv):
+    del argv
+    from mgan import runner, sampling
+    from mgan.config import TrainConfig
+    grids = []
+    for model in ("dmgan", "wadmgan"):
+        cfg = TrainConfig(model=model, dataset="digits", steps=FLAGS.steps, seed=FLAGS.seed,
+                          out=os.path.join(FLAGS.out, model), sample_every=200, checkpoint_every=200)
+        manifest = runner.train(cfg)
+        print(f"{model}: {manifest['step']} steps, {manifest['wall_seconds']:.0f} s, "
+              f"samples in {os.path.join(cfg.out, 'samples.png')}")
+        import tensorflow as tf
+        grids.append(tf.io.decode_png(tf.io.read_file(os.path.join(cfg.out, "samples.png"))).numpy())
+    gap = np.full((grids[0].shape[0], 8, grids[0].shape[2]), 255, np.uint8)
+    path = os.path.join(FLAGS.out, "digits_dmgan_vs_wadmgan.png")
+    sampling.write_png(path, np.concatenate([grids[0], gap, grids[1]], axis=1))
+    print(f"side by side (left DMGAN, right waDMGAN; one class per row): {path}")
+
+
+if __name__ == "__main__":
+    app.run(main)
