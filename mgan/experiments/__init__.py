@@ -1,0 +1,13 @@
+"""Experiment library of the reproduce scripts (issue 3).
+
+- :mod:`~mgan.experiments.runs`: the run store (TrainConfig -> run directory keyed by a hash of the
+  result-relevant fields; ``ensure_run`` trains or resumes through ``mgan.runner.train``), shared by all scripts.
+- :mod:`~mgan.experiments.sweep`: ``Experiment`` / ``Point`` / ``Row`` declarations and ``run`` (train, score,
+  save each point as soon as it finishes, skip finished points, aggregate over seeds, write the outputs).
+- :mod:`~mgan.experiments.tables`, :mod:`~mgan.experiments.figures`: ``table.md`` and the PNG figures.
+- :mod:`~mgan.experiments.scales`: ``full`` (the paper's protocol) and ``smoke`` (tiny CPU budgets).
+- :mod:`~mgan.experiments.paper_values`: the DMGAN paper's Table 2 and Table 3 numbers.
+- :mod:`~mgan.experiments.cli`: the flag set shared by every ``reproduce/*.py`` script and its entry point.
+
+Importing this package does not import TensorFlow (so ``--help`` is fast).
+"""

@@ -1,0 +1,175 @@
+"""The flag set shared by every reproduce script, and the script entry point.
+
+A reproduce script is a module with a docstring, ``PAPER_DATASET`` (the data set the paper used), and
+``declare(ctx) -> sweep.Experiment``; optionally ``define_flags(flag_values)`` for its own flags (their values are in
+``ctx.extra``). Its ``__main__`` block calls ``cli.main(sys.modules[__name__])``. Tests call :func:`run_argv`, which
+parses into a fresh ``FlagValues`` and raises instead of exiting.
+
+Shared flags: ``--scale`` (full | smoke), ``--seeds``, ``--data_dir``, ``--inception_path``, ``--metric``
+(inception | classifier; default inception at full scale, classifier at smoke scale), ``--out`` (default
+``results/<script name>``), ``--dataset`` (run on a substitute; outputs then name it "substitute for <paper's data
+set>"), ``--runs_dir`` (the run store, default ``runs/`` at the repository root). Bad values fail before anything
+runs, listing the choices; a missing Inception network or data set fails with the how-to message of
+``mgan.metrics`` / ``mgan.data``.
+"""
+import os
+import sys
+from dataclasses import dataclass, field
+
+from absl import app, flags
+
+from mgan.config import TrainConfig
+from mgan.experiments import runs as runs_lib
+from mgan.experiments import scales
+
+DATASET_CHOICES = ["mnist", "fashion_mnist", "cifar10", "svhn", "digits"]
+METRIC_CHOICES = ["inception", "classifier"]
+
+
+@dataclass
+class Context:
+    """Everything a script's ``declare`` and the sweep need to know about this invocation."""
+    script: str
+    scale: scales.Scale
+    seeds: tuple
+    metric: str
+    dataset: str  # the data set actually used
+    paper_dataset: str
+    data_dir: str = None
+    inception_path: str = None
+    out: str = ""
+    runs_dir: str = ""
+    ref_split: str = "train"  # reference split of the distance (METHODS §10.4: the training split)
+    extra: dict = field(default_factory=dict)
+    command: str = ""  # the command line, as recorded in the outputs
+
+    @property
+    def substitute(self):
+        return self.dataset != self.paper_dataset
+
+    def config(self, model, split="auto", **kw):
+        """A TrainConfig of ``model`` on the data set in use, with the scale's width and length applied."""
+        cfg = TrainConfig(model=model, dataset=self.dataset, split=split, data_dir=self.data_dir or "", **kw)
+        return scales.apply(self.scale, cfg)
+
+    def comparable(self, exp):
+        """'yes', or why our numbers cannot be compared with the paper's."""
+        if exp.paper_metric is None:
+            return "no paper values"
+        if self.metric != "inception":
+            return "not comparable (different metric)"
+        if self.substitute:
+            return "not comparable (substitute data set)"
+        return "yes"
+
+    def describe(self):
+        return {"script": self.script, "scale": self.scale.name, "seeds": list(self.seeds), "metric": self.metric,
+                "dataset": self.dataset, "paper_dataset": self.paper_dataset, "ref_split": self.ref_split,
+                "data_dir": self.data_dir or os.environ.get("MGAN_DATA_DIR"), "inception_path": self.inception_path,
+                "out": _rel(self.out), "runs_dir": _rel(self.runs_dir), "extra": self.extra, "command": self.command}
+
+
+def _rel(path):
+    """Relative to the repository root when inside it (outputs hold no machine-specific paths then)."""
+    path = os.path.abspath(path)
+    return os.path.relpath(path, runs_lib.REPO_ROOT) if path.startswith(runs_lib.REPO_ROOT + os.sep) else path
+
+
+def define_flags(fv, script, paper_dataset):
+    public = ", ".join(scales.PUBLIC_SCALES)
+    flags.DEFINE_string("scale", "full", f"experiment scale: {public}. full = the paper's protocol (GPU); smoke = "
+                        f"tiny budgets on a CPU (pipeline check). See mgan.experiments.scales.", flag_values=fv)
+    flags.register_validator("scale", lambda v: v in scales.SCALES,
+                             message=f"--scale must be one of: {public}", flag_values=fv)
+    flags.DEFINE_list("seeds", None, "training seeds, comma separated (default: 0,1,2 at full scale, 0 at smoke)",
+                      flag_values=fv)
+    flags.register_validator("seeds", lambda v: v is None or (len(v) > 0 and all(s.strip().isdigit() for s in v)),
+                             message="--seeds must be a comma-separated list of non-negative integers, e.g. 0,1,2",
+                             flag_values=fv)
+    flags.DEFINE_string("data_dir", None, "directory of the data set npz files (else $MGAN_DATA_DIR, then TFDS)",
+                        flag_values=fv)
+    flags.DEFINE_string("inception_path", None, "local directory of the TF-Hub module tfgan/eval/inception/1 (else "
+                        "$MGAN_INCEPTION_PATH, else TF-Hub)", flag_values=fv)
+    flags.DEFINE_enum("metric", None, METRIC_CHOICES, "inception: IS/FID (METHODS §10); classifier: the offline "
+                      "classifier score / FD, never called IS or FID (default: inception at full scale, classifier "
+                      "at smoke scale)", flag_values=fv)
+    flags.DEFINE_string("out", None, f"output directory (default results/{script} at the repository root)",
+                        flag_values=fv)
+    flags.DEFINE_enum("dataset", None, DATASET_CHOICES, f"data set to run on (default: the paper's, {paper_dataset});"
+                      f" any other is recorded as a substitute for {paper_dataset}", flag_values=fv)
+    flags.DEFINE_string("runs_dir", None, "run store shared by all scripts (default runs/ at the repository root)",
+                        flag_values=fv)
+
+
+def context_from_flags(fv, script, paper_dataset, extra_names=(), argv=None):
+    scale = scales.get_scale(fv.scale)
+    seeds = tuple(int(s) for s in fv.seeds) if fv.seeds else scale.seeds
+    return Context(script=script, scale=scale, seeds=seeds, metric=fv.metric or scale.default_metric,
+                   dataset=fv.dataset or paper_dataset, paper_dataset=paper_dataset, data_dir=fv.data_dir,
+                   inception_path=fv.inception_path,
+                   out=os.path.abspath(fv.out or os.path.join(runs_lib.REPO_ROOT, "results", script)),
+                   runs_dir=os.path.abspath(fv.runs_dir or runs_lib.DEFAULT_RUNS_DIR),
+                   extra={k: fv[k].value for k in extra_names},
+                   command=" ".join(["python", f"reproduce/{script}.py"] + list(argv if argv is not None
+                                                                                else sys.argv[1:])))
+
+
+def _script_name(module):
+    return os.path.splitext(os.path.basename(module.__file__))[0]
+
+
+def _setup(module, fv):
+    script = _script_name(module)
+    define_flags(fv, script, module.PAPER_DATASET)
+    before = set(fv)
+    if hasattr(module, "define_flags"):
+        module.define_flags(fv)
+    return script, sorted(set(fv) - before)
+
+
+def run_argv(module, argv):
+    """Parse ``argv`` (argv[0] = program name) into fresh flags and run the script's experiment. Raises on error."""
+    fv = flags.FlagValues()
+    script, extra = _setup(module, fv)
+    fv(list(argv))
+    ctx = context_from_flags(fv, script, module.PAPER_DATASET, extra, argv=list(argv[1:]))
+    from mgan.experiments import sweep
+
+    return sweep.run(module.declare(ctx), ctx)
+
+
+def _hint(ctx):
+    if ctx.dataset == "svhn":
+        return (" To run this script on a substitute data set of the same shape, pass --dataset=cifar10; every "
+                "output then names it as a substitute for SVHN.")
+    return ""
+
+
+def main(module):
+    """Entry point of a reproduce script (``python reproduce/<name>.py --help``)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    script, extra = _setup(module, flags.FLAGS)
+    main_module = sys.argv[0] if sys.argv and sys.argv[0] else module.__name__
+    for name in ["scale", "seeds", "data_dir", "inception_path", "metric", "out", "dataset", "runs_dir"] + extra:
+        flags.FLAGS.register_key_flag_for_module(main_module, flags.FLAGS[name])  # listed by --help
+
+    def _main(argv):
+        if len(argv) > 1:
+            raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+        ctx = context_from_flags(flags.FLAGS, script, module.PAPER_DATASET, extra)
+        from mgan.data import DataUnavailableError
+        from mgan.experiments import sweep
+        from mgan.metrics.inception import InceptionUnavailableError
+
+        try:
+            sweep.run(module.declare(ctx), ctx)
+        except InceptionUnavailableError as e:
+            print(f"error: {e}\n(or run with --metric=classifier: the offline classifier score / FD, reported under "
+                  f"that name and never as IS or FID)", file=sys.stderr)
+            return 2
+        except DataUnavailableError as e:
+            print(f"error: {e}{_hint(ctx)}", file=sys.stderr)
+            return 2
+        return 0
+
+    app.run(_main)

@@ -1,0 +1,143 @@
+"""The run store: one training run directory per distinct configuration, shared by every script that needs it.
+
+A :class:`~mgan.config.TrainConfig` maps to ``<runs_dir>/<model>-<dataset>-<key>``, where ``key`` is a short hash of
+the config fields that change the result (everything except where the run is written, progress display, checkpoint,
+sampling and logging cadence, and the data directory; see :data:`NON_RESULT_FIELDS`). Equivalent configs map to the
+same key: 'auto' fields are resolved first (model defaults, layout, METHODS D30 split) and ``epochs`` is ignored
+when ``steps`` fixes the length. The model name is part of the key: DMGAN-f runs are keyed as ``dmgan_f``, so a
+sweep that wants to share its γ = 0 point with a DMGAN-f figure declares that point with ``model='dmgan_f'``.
+
+So Fig. 5's γ = 0 (DMGAN-f) and γ = 1 runs are Fig. 4 points, and Fig. 7's and Table 3's DMGAN/waDMGAN runs are
+Fig. 6's γ = 1.0 points whenever the settings match: the second script finds the finished run and does not train.
+
+:func:`ensure_run` trains or resumes through :func:`mgan.runner.train` (which checkpoints, so an interrupted run
+resumes where its last checkpoint was written) and returns the run directory. A finished run (manifest status
+'complete', generator.keras present, same length) is returned without building anything.
+"""
+import contextlib
+import dataclasses
+import fcntl
+import hashlib
+import json
+import os
+import time
+
+from mgan import config as config_lib
+from mgan import io
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_RUNS_DIR = os.path.join(REPO_ROOT, "runs")
+KEY_LENGTH = 12
+KEY_VERSION = 1
+
+# Fields that never change what a run computes.
+NON_RESULT_FIELDS = frozenset({"out", "progress", "checkpoint_every", "sample_every", "log_every", "keep_checkpoints",
+                               "data_dir", "jit_compile"})
+
+# Counts calls of mgan.runner.train made by this module (tests assert that re-runs do not retrain).
+TRAIN_CALLS = {"n": 0}
+
+
+def canonical_config(cfg):
+    """The result-relevant fields of ``cfg``, with 'auto' fields resolved, as a plain dict."""
+    from mgan import data as data_lib
+    from mgan import models, runner
+
+    spec = data_lib.dataset_info(cfg.dataset)
+    resolved = models.resolve(cfg, tuple(spec.example_shape))
+    resolved = resolved.replace(split=runner.default_split(resolved))
+    d = {k: v for k, v in resolved.to_dict().items() if k not in NON_RESULT_FIELDS}
+    if d["steps"] > 0:
+        d.pop("epochs")
+    return d
+
+
+def run_key(cfg):
+    blob = json.dumps({"key_version": KEY_VERSION, "config": canonical_config(cfg)}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:KEY_LENGTH]
+
+
+def run_dir(cfg, runs_dir=None):
+    """The directory of the run of ``cfg`` under ``runs_dir`` (default: ``runs/`` at the repository root)."""
+    root = os.path.abspath(runs_dir or DEFAULT_RUNS_DIR)
+    return os.path.join(root, f"{cfg.model}-{cfg.dataset}-{run_key(cfg)}")
+
+
+def read_manifest(path):
+    try:
+        with open(os.path.join(path, "manifest.json"), encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def is_complete(path):
+    m = read_manifest(path)
+    return bool(m and m.get("status") == "complete" and m.get("step", -1) >= m.get("total_steps", 1)
+                and os.path.exists(os.path.join(path, "generator.keras")))
+
+
+@contextlib.contextmanager
+def _locked(path):
+    """An exclusive lock on a run directory, so two scripts never train the same run at once."""
+    os.makedirs(path, exist_ok=True)
+    with open(os.path.join(path, ".lock"), "w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another process training {path} ...", flush=True)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def ensure_run(cfg, runs_dir=None, progress=None):
+    """Train or resume the run of ``cfg`` in the store; returns ``(run_dir, info)``.
+
+    info: ``{'key', 'trained': bool (this call ran training steps), 'wall_seconds': time spent here}``.
+    """
+    from mgan import runner
+
+    path = run_dir(cfg, runs_dir)
+    key = run_key(cfg)
+    t0 = time.time()
+    if is_complete(path):
+        return path, {"key": key, "trained": False, "wall_seconds": 0.0}
+    with _locked(path):
+        if is_complete(path):  # finished by another process while we waited
+            return path, {"key": key, "trained": False, "wall_seconds": time.time() - t0}
+        io.atomic_write_json(os.path.join(path, "run_key.json"),
+                             {"key": key, "key_version": KEY_VERSION, "config": canonical_config(cfg)})
+        run_cfg = cfg.replace(out=path)
+        if progress is not None:
+            run_cfg = run_cfg.replace(progress=progress)
+        TRAIN_CALLS["n"] += 1
+        runner.train(run_cfg)
+    import keras
+
+    keras.backend.clear_session()  # free the graphs of this run before the next one
+    return path, {"key": key, "trained": True, "wall_seconds": time.time() - t0}
+
+
+def manifest_facts(manifest):
+    """The key facts of a run manifest that every result file carries."""
+    if not manifest:
+        return None
+    cfg = manifest.get("config", {})
+    keep = ("model", "dataset", "split", "layout", "width", "steps", "epochs", "batch_size", "seed", "lam", "gamma",
+            "weight_adaption", "label_mode", "noise", "clip", "adam_betas", "lr", "conv_impl", "jit_compile")
+    return {
+        "status": manifest.get("status"), "step": manifest.get("step"), "total_steps": manifest.get("total_steps"),
+        "config": {k: cfg.get(k) for k in keep if k in cfg},
+        "data": manifest.get("data"), "model": manifest.get("model"),
+        "wall_seconds": manifest.get("wall_seconds"), "ms_per_step": manifest.get("ms_per_step"),
+        "device": manifest.get("device"), "versions": manifest.get("versions"),
+        "git_commit": manifest.get("git_commit"), "created": manifest.get("created"),
+    }
+
+
+def config_from_dict(d):
+    fields = {f.name for f in dataclasses.fields(config_lib.TrainConfig)}
+    return config_lib.TrainConfig(**{k: v for k, v in d.items() if k in fields})

@@ -1,0 +1,77 @@
+"""Experiment scales: the paper's protocol (``full``) and small budgets of the same pipeline (``smoke``, ``test``).
+
+Every output of a reproduce script records the scale it ran at (name and every budget below), so a smoke number is
+never mistaken for a full-protocol one.
+
+- ``full``  (default): the papers' networks (width 1.0), training length per METHODS D28 (25 epochs over the training
+  set in use), Inception Score on 50,000 samples in 10 splits, FID of 50,000 samples against the training split
+  (METHODS §10), timing per §10.6 (50 warm-up + 200 timed iterations), γ grid D23 {0, 0.25, ..., 2.0}, seeds 0,1,2.
+  Meant for a GPU.
+- ``smoke``: the same pipeline with tiny budgets, so that each point takes a few minutes on 2 CPU cores: width 0.25,
+  300 iterations, 1 seed, 5,000 samples in 10 splits, γ grid reduced to D23's minimum {0, 0.5, 1.0, 1.5, 2.0},
+  timing 10 warm-up + 50 timed iterations. Default metric: the offline classifier metric.
+- ``test``  (hidden; used by tests/test_reproduce.py): width 0.0625, 4 iterations, 200 samples in 2 splits, γ grid
+  {0, 1.0}, λ grid of Table 2 reduced to {1.8}, timing 1 + 2 iterations. Only meaningful as a pipeline check.
+"""
+import dataclasses
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+# METHODS D23: the γ grid of DMGAN Figs. 4 and 6, and its minimum.
+GAMMAS_D23 = tuple(round(0.25 * i, 2) for i in range(9))  # 0, 0.25, ..., 2.0
+GAMMAS_D23_MIN = (0.0, 0.5, 1.0, 1.5, 2.0)
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    description: str
+    width: float  # network channel width multiplier (1.0 = the papers' networks)
+    steps: int  # training iterations; 0 = `epochs` over the training set (D28)
+    epochs: float
+    n_samples: int  # samples scored per run (IS and FID / classifier score and FD)
+    splits: int  # consecutive splits of the score
+    seeds: Tuple[int, ...]  # default seeds
+    gammas: Tuple[float, ...]  # γ grid of Figs. 4 and 6
+    lambdas: Optional[Tuple[float, ...]]  # λ grid of Table 2 (None = the paper's six values)
+    timing_warmup: int
+    timing_iters: int
+    default_metric: str
+    checkpoint_every: int
+    hidden: bool = False
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    def short(self):
+        length = f"{self.steps} iterations" if self.steps else f"{self.epochs:g} epochs"
+        return f"{self.name} (width {self.width:g}, {length}, {self.n_samples} samples)"
+
+
+SCALES = {
+    "full": Scale("full", "the paper's protocol: full networks, 25 epochs (D28), IS/FID on 50,000 samples (METHODS §10)",
+                  width=1.0, steps=0, epochs=25.0, n_samples=50000, splits=10, seeds=(0, 1, 2), gammas=GAMMAS_D23,
+                  lambdas=None, timing_warmup=50, timing_iters=200, default_metric="inception",
+                  checkpoint_every=500),
+    "smoke": Scale("smoke", "tiny budgets of the same pipeline for a 2-core CPU; numbers are a pipeline check, not a "
+                            "reproduction", width=0.25, steps=300, epochs=0.0, n_samples=5000, splits=10, seeds=(0,),
+                   gammas=GAMMAS_D23_MIN, lambdas=None, timing_warmup=10, timing_iters=50,
+                   default_metric="classifier", checkpoint_every=100),
+    "test": Scale("test", "unit-test scale (pipeline check only)", width=0.0625, steps=4, epochs=0.0, n_samples=200,
+                  splits=2, seeds=(0,), gammas=(0.0, 1.0), lambdas=(1.8,), timing_warmup=1, timing_iters=2,
+                  default_metric="classifier", checkpoint_every=4, hidden=True),
+}
+
+PUBLIC_SCALES = tuple(k for k, v in SCALES.items() if not v.hidden)
+
+
+def get_scale(name):
+    if name not in SCALES:
+        raise ValueError(f"unknown scale {name!r}; choices: {', '.join(PUBLIC_SCALES)}")
+    return SCALES[name]
+
+
+def apply(scale, cfg):
+    """A TrainConfig with the scale's network width and training length (other fields unchanged)."""
+    return cfg.replace(width=scale.width, steps=scale.steps, epochs=scale.epochs if not scale.steps else cfg.epochs,
+                       checkpoint_every=scale.checkpoint_every, sample_every=0)

@@ -1,0 +1,324 @@
+"""Declare an experiment as a list of points, run them, score them, save each result as soon as it exists.
+
+An :class:`Experiment` is what a reproduce script declares: points (label, TrainConfig, seeds, metadata), the table
+rows that compare them with the paper, and the figures. :func:`run` then
+
+1. checks that the data set and the metric's network are available (fails fast otherwise, before any training);
+2. for each point and seed, in order: trains or resumes its run through the run store (:func:`runs.ensure_run`;
+   runs shared with other scripts are reused), scores the finished run with the chosen metric
+   (:func:`mgan.metrics.score_run`), and writes ``<out>/points/<label>__seed<k>.json`` atomically. A point whose
+   JSON exists with the same point key (run key + scoring protocol) is skipped, so a re-run does no work and an
+   interrupted sweep resumes at the first unfinished point (and the runner resumes an unfinished run from its last
+   checkpoint);
+3. optionally times training iterations of some points (:func:`mgan.timing.measure_step_time`, METHODS §10.6);
+4. aggregates mean ± std over seeds and writes ``table.md``, ``results.json``, the figures and a copy of each run's
+   manifest under ``<out>/manifests/`` (all atomically).
+
+Progress lines say which point of how many is running and the elapsed time.
+"""
+import datetime
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from mgan import io
+from mgan.config import TrainConfig
+from mgan.experiments import runs as runs_lib
+
+POINT_KEY_VERSION = 1
+DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10", "svhn": "SVHN",
+                 "celeba": "CelebA", "digits": "scikit-learn digits (8x8)", "synthetic": "synthetic"}
+
+
+@dataclass
+class Point:
+    """One trained configuration of an experiment (run once per seed)."""
+    label: str  # unique, file-name safe: 'lam1.8', 'dmgan_gamma0.5'
+    config: TrainConfig  # the scale already applied; the seed is set per seed
+    title: str = ""  # human readable: 'DMGAN, γ = 0.5'
+    meta: dict = field(default_factory=dict)  # values the tables/figures use, e.g. {'gamma': 0.5, 'series': 'DMGAN'}
+    seeds: Optional[tuple] = None  # None: the script's --seeds
+
+
+@dataclass
+class Row:
+    """One table row: a point of ours next to a paper value, or a paper value with a status."""
+    name: str
+    label: Optional[str] = None  # the point that gives our number; None: not run
+    paper: Optional[tuple] = None  # (mean, std or None) or None when the paper gives no value
+    status: Optional[str] = None  # e.g. 'not run yet: ...'; default 'trained and scored now' when label is set
+    paper_note: str = ""  # e.g. 'figure only; values unknown'
+    extra: dict = field(default_factory=dict)  # values of Experiment.extra_columns (filled by hooks)
+
+
+@dataclass
+class Experiment:
+    script: str
+    title: str
+    paper_dataset: str
+    points: list
+    value: str = "score"  # the number the table compares: 'score' (IS-like) or 'distance' (FID-like)
+    paper_metric: Optional[str] = None  # 'FID' | 'Inception Score' | None (figure without numbers)
+    rows: list = field(default_factory=list)
+    row_header: str = "Point"
+    figures: list = field(default_factory=list)  # figures.Curve / figures.Samples / figures.Bars
+    timing: list = field(default_factory=list)  # labels of points whose training iterations are timed
+    timing_reference: Optional[str] = None  # label of the point the time ratios refer to (Table 3: DCGAN)
+    extra_columns: list = field(default_factory=list)
+    finalize: Optional[object] = None  # hook(results dict, experiment, ctx) run before the table is written
+    notes: list = field(default_factory=list)
+
+
+def _fmt_elapsed(seconds):
+    return str(datetime.timedelta(seconds=int(seconds)))
+
+
+def _log(msg):
+    print(msg, flush=True)
+
+
+def _rel(path):
+    """Path relative to the repository root when inside it (results must not hold machine-specific paths)."""
+    path = os.path.abspath(path)
+    root = runs_lib.REPO_ROOT
+    return os.path.relpath(path, root) if path.startswith(root + os.sep) else path
+
+
+def _abs(path):
+    return path if os.path.isabs(path) else os.path.join(runs_lib.REPO_ROOT, path)
+
+
+def dataset_label(ctx):
+    name = DATASET_NAMES.get(ctx.dataset, ctx.dataset)
+    if ctx.dataset != ctx.paper_dataset:
+        return f"{name} (substitute for {DATASET_NAMES.get(ctx.paper_dataset, ctx.paper_dataset)})"
+    return name
+
+
+def summarize_scores(res):
+    """The numbers of a score dict (mgan.metrics) under metric-neutral names, with their labels."""
+    prefix = {"inception": ("is", "fid"), "classifier": ("classifier_score", "classifier_fd")}[res["metric"]]
+    return {"metric": res["metric"], "score_label": res["label"], "distance_label": res["distance_label"],
+            "score_mean": res.get(f"{prefix[0]}_mean"), "score_std": res.get(f"{prefix[0]}_std"),
+            "distance": res.get(prefix[1])}
+
+
+def point_key(run_key, ctx, network_sha):
+    blob = json.dumps({"v": POINT_KEY_VERSION, "run": run_key, "metric": ctx.metric, "n": ctx.scale.n_samples,
+                       "splits": ctx.scale.splits, "ref": ctx.ref_split, "sample_seed": 0, "network": network_sha},
+                      sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def point_path(out, label, seed):
+    return os.path.join(out, "points", f"{label}__seed{seed}.json")
+
+
+def _read_point(path):
+    try:
+        return io.read_json(path)
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def _seed_config(point, seed):
+    return point.config.replace(seed=int(seed))
+
+
+def check_inputs(exp, ctx):
+    """Fail fast (before any training) when the data or the metric's network is missing. Returns the network."""
+    from mgan import data as data_lib
+    from mgan import metrics
+
+    labels = [p.label for p in exp.points]
+    dup = {lab for lab in labels if labels.count(lab) > 1}
+    if dup:
+        raise ValueError(f"duplicate point labels {sorted(dup)}")
+    for ds in sorted({p.config.dataset for p in exp.points}):
+        data_lib.load_dataset(ds, split="train", data_dir=ctx.data_dir or None)
+    _log(f"[{exp.script}] metric: loading the {ctx.metric} network ...")
+    return metrics.get_network(ctx.metric, dataset=ctx.dataset, inception_path=ctx.inception_path,
+                               data_dir=ctx.data_dir or None, progress=False)
+
+
+def _run_point(point, seed, ctx, network):
+    from mgan import metrics
+
+    cfg = _seed_config(point, seed)
+    t0 = time.time()
+    run_dir, info = runs_lib.ensure_run(cfg, ctx.runs_dir, progress=sys.stdout.isatty())
+    t_train = time.time() - t0
+    t1 = time.time()
+    res = metrics.score_run(run_dir, n=ctx.scale.n_samples, metric=ctx.metric, dataset=ctx.dataset, seed=0,
+                            is_splits=ctx.scale.splits, fid_ref_split=ctx.ref_split, network=network,
+                            data_dir=ctx.data_dir or None, progress=False)
+    t_score = time.time() - t1
+    manifest = runs_lib.read_manifest(run_dir)
+    return {
+        "label": point.label, "title": point.title, "meta": point.meta, "seed": int(seed),
+        "run": {"dir": _rel(run_dir), "key": info["key"], "trained_now": info["trained"],
+                "facts": runs_lib.manifest_facts(manifest)},
+        "summary": summarize_scores(res), "scores": res,
+        "wall_seconds": {"train_this_invocation": round(t_train, 2), "train_total": (manifest or {}).get(
+            "wall_seconds"), "score": round(t_score, 2)},
+        "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+    }
+
+
+def _timing(exp, ctx, per_point):
+    """ms per training iteration of the points in exp.timing, measured now in one go (METHODS §10.6)."""
+    from mgan import data as data_lib
+    from mgan import runner
+    from mgan.timing import measure_step_time
+
+    path = os.path.join(ctx.out, "points", "timing.json")
+    seed0 = {lab: recs[0] for lab, recs in per_point.items() if recs}
+    want = [(lab, seed0[lab]["run"]["key"]) for lab in exp.timing if lab in seed0]
+    key = hashlib.sha256(json.dumps({"points": want, "warmup": ctx.scale.timing_warmup,
+                                     "iters": ctx.scale.timing_iters}).encode()).hexdigest()[:16]
+    old = _read_point(path)
+    if old and old.get("key") == key:
+        _log(f"[{exp.script}] timing: done before ({_rel(path)}), skipped")
+        return old
+    out = {"key": key, "device": runner.device_info(), "versions": runner.versions(),
+           "protocol": f"METHODS §10.6: median wall time of one complete training iteration (D step, G step, centers "
+                       f"and weights) on a fixed in-memory batch of 64, after {ctx.scale.timing_warmup} warm-up "
+                       f"iterations, over {ctx.scale.timing_iters} timed iterations; network width as in the run; "
+                       f"all rows measured in the same process one after the other",
+           "rows": {}}
+    for i, (lab, _) in enumerate(want):
+        manifest = runs_lib.read_manifest(_abs(seed0[lab]["run"]["dir"]))
+        cfg = runs_lib.config_from_dict(manifest["config"]).replace(batch_size=64, out="")
+        info = data_lib.dataset_info(cfg.dataset)
+        _log(f"[{exp.script}] timing {i + 1}/{len(want)}: {lab} ({ctx.scale.timing_warmup} warm-up + "
+             f"{ctx.scale.timing_iters} iterations)")
+        r = measure_step_time(cfg, tuple(info.example_shape), num_classes=info.num_classes,
+                              warmup=ctx.scale.timing_warmup, iters=ctx.scale.timing_iters)
+        out["rows"][lab] = r
+        import keras
+
+        keras.backend.clear_session()
+    ref = exp.timing_reference
+    if ref in out["rows"]:
+        for lab, r in out["rows"].items():
+            r["ratio_to_reference"] = r["median_ms"] / out["rows"][ref]["median_ms"]
+        out["reference"] = ref
+    io.atomic_write_json(path, out)
+    return out
+
+
+def _point(exp, label):
+    for p in exp.points:
+        if p.label == label:
+            return p
+    raise KeyError(label)
+
+
+def aggregate(records):
+    """mean ± std over seeds of the score mean and of the distance; the mean split std of the score."""
+    def stats(vals):
+        vals = [v for v in vals if v is not None]
+        if not vals:
+            return None, None
+        return float(np.mean(vals)), (float(np.std(vals, ddof=1)) if len(vals) > 1 else None)
+
+    s_mean, s_std = stats([r["summary"]["score_mean"] for r in records])
+    d_mean, d_std = stats([r["summary"]["distance"] for r in records])
+    split_std = [r["summary"]["score_std"] for r in records if r["summary"]["score_std"] is not None]
+    return {"n_seeds": len(records), "seeds": [r["seed"] for r in records],
+            "score_mean": s_mean, "score_seed_std": s_std,
+            "score_split_std_mean": float(np.mean(split_std)) if split_std else None,
+            "distance_mean": d_mean, "distance_seed_std": d_std,
+            "std_over_seeds": "sample std (ddof=1); None with one seed",
+            "train_wall_seconds": [r["wall_seconds"]["train_total"] for r in records],
+            "score_wall_seconds": [r["wall_seconds"]["score"] for r in records]}
+
+
+def run(exp, ctx):
+    """Run (or resume) every point of ``exp``, then write the outputs. Returns the results dict."""
+    from mgan import runner
+    from mgan.experiments import figures, tables
+
+    t_start = time.time()
+    os.makedirs(os.path.join(ctx.out, "points"), exist_ok=True)
+    network = check_inputs(exp, ctx)
+    network_sha = getattr(network, "checksum", None)
+    jobs = [(p, s) for p in exp.points for s in (p.seeds or ctx.seeds)]
+    _log(f"[{exp.script}] {exp.title}\n[{exp.script}] scale {ctx.scale.short()}, metric {ctx.metric}, data "
+         f"{dataset_label(ctx)}, {len(exp.points)} points x seeds = {len(jobs)} jobs; out {_rel(ctx.out)}, runs "
+         f"{_rel(ctx.runs_dir)}")
+    per_point = {p.label: [] for p in exp.points}
+    counts = {"skipped": 0, "trained": 0, "reused_run": 0}
+    for i, (p, seed) in enumerate(jobs):
+        path = point_path(ctx.out, p.label, seed)
+        rkey = runs_lib.run_key(_seed_config(p, seed))
+        pkey = point_key(rkey, ctx, network_sha)
+        old = _read_point(path)
+        head = f"[{exp.script}] point {i + 1}/{len(jobs)} {p.label} seed {seed}"
+        if old and old.get("point_key") == pkey:
+            _log(f"{head}: done before, skipped (elapsed {_fmt_elapsed(time.time() - t_start)})")
+            per_point[p.label].append(old)
+            counts["skipped"] += 1
+            continue
+        complete = runs_lib.is_complete(runs_lib.run_dir(_seed_config(p, seed), ctx.runs_dir))
+        _log(f"{head}: {'scoring the finished run' if complete else 'training'} "
+             f"({p.title or p.label}; run {rkey}) ... (elapsed {_fmt_elapsed(time.time() - t_start)})")
+        rec = _run_point(p, seed, ctx, network)
+        rec["point_key"] = pkey
+        rec["scale"] = ctx.scale.name
+        io.atomic_write_json(path, rec)
+        counts["trained" if rec["run"]["trained_now"] else "reused_run"] += 1
+        per_point[p.label].append(rec)
+        s = rec["summary"]
+        _log(f"{head}: finished in {rec['wall_seconds']['train_this_invocation'] + rec['wall_seconds']['score']:.0f}"
+             f" s; score {s['score_mean']:.3f} ± {s['score_std']:.3f} (splits), distance {s['distance']:.3f} "
+             f"(elapsed {_fmt_elapsed(time.time() - t_start)})")
+
+    timing = _timing(exp, ctx, per_point) if exp.timing else None
+    for p in exp.points:  # copies of the run manifests (no checkpoints or generators)
+        for rec in per_point[p.label]:
+            m = runs_lib.read_manifest(_abs(rec["run"]["dir"]))
+            if m:
+                io.atomic_write_json(os.path.join(ctx.out, "manifests", f"{p.label}__seed{rec['seed']}.json"), m)
+
+    results = {
+        "script": exp.script, "title": exp.title, "scale": ctx.scale.to_dict(),
+        "options": ctx.describe(), "data": {"used": ctx.dataset, "paper": ctx.paper_dataset,
+                                            "label": dataset_label(ctx), "substitute": ctx.dataset != ctx.paper_dataset},
+        "metric": {"name": ctx.metric, "value": exp.value, "paper_metric": exp.paper_metric,
+                   "comparable_with_paper": ctx.comparable(exp)},
+        "points": {p.label: {"title": p.title, "meta": p.meta, "aggregate": aggregate(per_point[p.label]),
+                             "per_seed": per_point[p.label]} for p in exp.points},
+        "timing": timing, "notes": exp.notes,
+        "command": ctx.command,
+        "git_commit": runner.git_commit(), "device": runner.device_info(), "versions": runner.versions(),
+        "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "counts": counts,
+    }
+    if exp.finalize:
+        exp.finalize(results, exp, ctx)
+    results["rows"] = tables.row_records(exp, ctx, results)
+    results["figures"] = []
+    for fig in exp.figures:
+        for path in fig.render(results, exp, ctx):
+            results["figures"].append(_rel(path))
+    results["wall_seconds"] = {
+        "this_invocation": round(time.time() - t_start, 1),
+        "train_total_all_points": round(sum(w or 0 for v in results["points"].values()
+                                            for w in v["aggregate"]["train_wall_seconds"]), 1),
+        "score_total_all_points": round(sum(w or 0 for v in results["points"].values()
+                                            for w in v["aggregate"]["score_wall_seconds"]), 1),
+        "note": "train totals include runs trained by another script and reused here (run store)",
+    }
+    io.atomic_write_text(os.path.join(ctx.out, "table.md"), tables.render_markdown(exp, ctx, results))
+    io.atomic_write_json(os.path.join(ctx.out, "results.json"), results)
+    _log(f"[{exp.script}] done in {_fmt_elapsed(time.time() - t_start)}: {counts['trained']} trained, "
+         f"{counts['reused_run']} scored from shared runs, {counts['skipped']} skipped; wrote "
+         f"{_rel(os.path.join(ctx.out, 'table.md'))}, results.json, {len(results['figures'])} figure(s)")
+    return results

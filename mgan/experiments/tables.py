@@ -1,0 +1,159 @@
+"""``table.md``: the paper's numbers next to ours, with the protocol of every number.
+
+Columns: <row> | Paper (<paper's metric>) | Ours: <our metric label> (mean ± std over seeds) | Δ | [time columns]
+| status | protocol. Our numbers always carry the label of the metric that produced them: with the offline classifier
+metric that is "classifier score (<data set> CNN, test acc X%)" or "classifier FD (...)", never IS or FID, and the Δ
+column then says "not comparable (different metric)" instead of a difference.
+"""
+import os
+
+NOT_RUN_MBGAN = "not run yet: MBGAN arrives in a later issue"
+
+
+def _num(v, digits=2):
+    return "—" if v is None else f"{v:.{digits}f}"
+
+
+def paper_cell(paper):
+    if paper is None:
+        return "—"
+    mean, std = paper
+    if std is None:
+        return f"{mean:.2f} (std unknown)"
+    return f"{mean:.2f} ± {std:.2f}"
+
+
+def ours_value(exp, agg):
+    """(mean, std over seeds, split std or None) of the number the table compares."""
+    if exp.value == "distance":
+        return agg["distance_mean"], agg["distance_seed_std"], None
+    return agg["score_mean"], agg["score_seed_std"], agg["score_split_std_mean"]
+
+
+def ours_cell(exp, agg):
+    mean, std, split_std = ours_value(exp, agg)
+    if mean is None:
+        return "—"
+    n = agg["n_seeds"]
+    if n > 1:
+        return f"{mean:.2f} ± {std:.2f} ({n} seeds)"
+    if split_std is not None:
+        return f"{mean:.2f} (1 seed; ± {split_std:.2f} over splits)"
+    return f"{mean:.2f} (1 seed)"
+
+
+def protocol_of(rec, value, ctx):
+    """One-line protocol of a scored point record: metric label, n samples, splits, reference, scale."""
+    p = rec["scores"]["protocol"]
+    ref = p.get("reference") or {}
+    parts = [p["label"] if value == "score" else p.get("distance_label"), f"n = {p['n_samples']} samples"]
+    if p.get("splits"):
+        parts.append(f"{p['splits']} splits")
+    if ref:
+        parts.append(f"reference {ref.get('name')} ({ref.get('n')} images)")
+    parts.append(f"scale {rec.get('scale', ctx.scale.name)}")
+    return "; ".join(parts)
+
+
+def our_label(exp, results):
+    for v in results["points"].values():
+        if v["per_seed"]:
+            s = v["per_seed"][0]["summary"]
+            return s["score_label"] if exp.value == "score" else s["distance_label"]
+    return "not scored"
+
+
+def row_records(exp, ctx, results):
+    """The table rows as records (also stored in results.json)."""
+    timing = results.get("timing") or {}
+    ref_row = next((r for r in exp.rows if r.label and r.label == exp.timing_reference), None)
+    paper_ref_ms = (ref_row.extra.get("paper_ms") if ref_row else None)
+    out = []
+    for row in exp.rows:
+        rec = {"name": row.name, "label": row.label, "paper": list(row.paper) if row.paper else None,
+               "paper_note": row.paper_note, "extra": dict(row.extra)}
+        pt = results["points"].get(row.label) if row.label else None
+        if pt and pt["per_seed"]:
+            agg = pt["aggregate"]
+            mean, std, split_std = ours_value(exp, agg)
+            rec.update(ours_mean=mean, ours_seed_std=std, ours_split_std=split_std, n_seeds=agg["n_seeds"],
+                       seeds=agg["seeds"], ours_cell=ours_cell(exp, agg), status=row.status or "trained and scored now")
+            rec["protocol"] = protocol_of(pt["per_seed"][0], exp.value, ctx) + f"; seeds {','.join(str(s) for s in agg['seeds'])}"
+            comp = ctx.comparable(exp)
+            if row.paper is None:
+                rec["delta"] = "—"
+            elif comp == "yes":
+                rec["delta"] = f"{mean - row.paper[0]:+.2f}"
+            else:
+                rec["delta"] = comp
+        else:
+            rec.update(ours_cell="—", delta="—", protocol="—", status=row.status or "not run")
+        if exp.timing:
+            t = timing.get("rows", {}).get(row.label) if row.label else None
+            rec["ours_ms"] = t["median_ms"] if t else None
+            rec["ours_ratio"] = t.get("ratio_to_reference") if t else None
+            pm = row.extra.get("paper_ms")
+            rec["paper_ms"] = pm
+            rec["paper_ratio"] = (pm / paper_ref_ms) if (pm is not None and paper_ref_ms) else None
+        out.append(rec)
+    return out
+
+
+def _esc(s):
+    return str(s).replace("|", "\\|")
+
+
+def render_markdown(exp, ctx, results):
+    label = our_label(exp, results)
+    paper_h = f"Paper ({exp.paper_metric})" if exp.paper_metric else "Paper"
+    cols = [exp.row_header, paper_h, f"Ours: {label} (mean ± std over seeds)", "Δ"]
+    timing = results.get("timing") or {}
+    if exp.timing:
+        dev = timing.get("device") or {}
+        where = ", ".join(dev.get("gpus") or []) or f"CPU: {dev.get('cpu', '?')}, {dev.get('cpu_count', '?')} cores"
+        ref = next((r.name for r in exp.rows if r.label == exp.timing_reference), exp.timing_reference)
+        cols += ["Paper ms/iteration (TitanX, TF 1.3)", f"Ours ms/iteration ({where})", f"Ours ratio to {ref}",
+                 f"Paper ratio to {ref}"]
+    cols += ["status", "protocol"]
+    lines = [f"# {exp.title}", ""]
+    scale = ctx.scale
+    lines += [f"- Scale: **{scale.name}** ({scale.description}; width {scale.width:g}, "
+              f"{f'{scale.steps} iterations' if scale.steps else f'{scale.epochs:g} epochs'}, "
+              f"{scale.n_samples} samples, {scale.splits} splits).",
+              f"- Data: {results['data']['label']}.",
+              f"- Our metric: {label}."]
+    if ctx.metric != "inception" and exp.paper_metric:
+        lines.append(f"- The paper reports {exp.paper_metric} with the Inception network; our numbers come from a "
+                     f"different network, so the Δ column says \"not comparable (different metric)\".")
+    elif ctx.substitute and exp.paper_metric:
+        lines.append("- Our numbers come from a substitute data set, so they are not comparable with the paper's.")
+    lines += [f"- Command: `{results['command']}`", ""]
+    lines.append("| " + " | ".join(_esc(c) for c in cols) + " |")
+    lines.append("|" + "---|" * len(cols))
+    for rec in results["rows"]:
+        paper = paper_cell(tuple(rec["paper"]) if rec["paper"] else None)
+        if rec["paper_note"]:
+            paper = f"{paper} ({rec['paper_note']})" if rec["paper"] else rec["paper_note"]
+        cells = [rec["name"], paper, rec["ours_cell"], rec["delta"]]
+        if exp.timing:
+            cells += [_num(rec["paper_ms"], 0) if rec["paper_ms"] is not None else "unknown",
+                      _num(rec["ours_ms"], 1), _num(rec["ours_ratio"]), _num(rec["paper_ratio"])]
+        cells += [rec["status"], rec["protocol"]]
+        lines.append("| " + " | ".join(_esc(c) for c in cells) + " |")
+    lines.append("")
+    if exp.timing and timing:
+        lines += [f"Timing: {timing.get('protocol', '')}. The paper's times are from a TitanX under TF 1.3; compare "
+                  f"ratios only (METHODS §10.6).", ""]
+    for note in exp.notes:
+        lines.append(f"- {note}")
+    if exp.notes:
+        lines.append("")
+    if results.get("figures"):
+        lines.append("Figures: " + ", ".join(f"[{os.path.basename(f)}]({os.path.basename(f)})"
+                                             for f in results["figures"]))
+        lines.append("")
+    w = results.get("wall_seconds") or {}
+    lines.append(f"Wall time: this invocation {w.get('this_invocation', '?')} s; training of all points "
+                 f"{w.get('train_total_all_points', '?')} s (including runs shared with other scripts); scoring "
+                 f"{w.get('score_total_all_points', '?')} s. Numbers, protocols and run manifests: results.json.")
+    return "\n".join(lines) + "\n"
