@@ -1,0 +1,57 @@
+r"""DMGAN Table 3: Inception Score and time per iteration on CIFAR-10, every row (METHODS §4.9, §4.10, §10.6).
+
+    python reproduce/table3_cifar_is.py --scale=full --inception_path=DIR      # the paper's protocol (GPU)
+    python reproduce/table3_cifar_is.py --scale=smoke --data_dir=../shared/data
+
+DMGAN and waDMGAN (λ 1.2, γ 1.0 per D10; Fig. 6's γ = 1.0 runs, shared) and the DCGAN baseline (§9) train on all
+60,000 CIFAR-10 images with the 'literal' 32x32 networks (D3: the paper says all Table 3 models share one
+architecture) and are scored now (IS, METHODS §10.3). The time column is measured in this script run with
+mgan.timing.measure_step_time for each trained model at the run's network width and batch 64 (§10.6), with its ratio
+to DCGAN next to the paper's ratio; the device is recorded. WGAN, WGAN-GP, MBGAN, KM-GAN and SAGAN show the paper
+value and "not run yet" (later issues); MLGAN-clipping shows its paper value only (METHODS D14).
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from mgan.experiments import cli, figures, paper_values  # noqa: E402
+from mgan.experiments.sweep import Experiment, Point, Row  # noqa: E402
+
+PAPER_DATASET = "cifar10"
+TRAINED = {"DCGAN": "dcgan", "DMGAN": "dmgan_gamma1.00", "waDMGAN": "wadmgan_gamma1.00"}
+NOT_RUN = {"WGAN": "not run yet: WGAN arrives in a later issue",
+           "MBGAN": "not run yet: MBGAN arrives in a later issue",
+           "WGAN-GP": "not run yet: WGAN-GP arrives in a later issue",
+           "KM-GAN": "not run yet: KM-GAN arrives in a later issue",
+           "SAGAN": "not run yet: SAGAN arrives in a later issue",
+           "MLGAN-clipping": "paper value, not reproduced (losses unavailable, METHODS D14)"}
+
+
+def declare(ctx):
+    lam, gamma = paper_values.LAMBDA["cifar10"], paper_values.GAMMA_TABLE3
+    points = [Point("dcgan", ctx.config("dcgan"), title="DCGAN", meta={"series": "DCGAN"}),
+              # Fig. 6's γ = 1.0 settings and labels: the run store shares the runs.
+              Point("dmgan_gamma1.00", ctx.config("dmgan", lam=lam, gamma=gamma), title=f"DMGAN, λ {lam:g}, γ 1",
+                    meta={"gamma": gamma, "lam": lam, "series": "regular DMGAN"}),
+              Point("wadmgan_gamma1.00", ctx.config("wadmgan", lam=lam, gamma=gamma), title=f"waDMGAN, λ {lam:g}, γ 1",
+                    meta={"gamma": gamma, "lam": lam, "series": "waDMGAN"})]
+    rows = []
+    for name, mean, std, ms in paper_values.TABLE3:
+        rows.append(Row(name, TRAINED.get(name), paper=(mean, std), status=NOT_RUN.get(name),
+                        extra={"paper_ms": ms}))
+    return Experiment(
+        script="table3_cifar_is", paper_dataset=PAPER_DATASET, points=points, rows=rows, row_header="Model",
+        title="DMGAN Table 3: Inception Scores and the time of each iteration on CIFAR-10", value="score",
+        paper_metric=paper_values.TABLE3_METRIC, timing=list(TRAINED.values()), timing_reference="dcgan",
+        figures=[figures.Bars("table3_cifar_is.png", "DMGAN Table 3: score and time per iteration, ours vs paper")],
+        notes=["MLGAN-clipping is printed '5.23 ± 290' with time '-' in the paper: a typesetting slip; its std and "
+               "time are unknown (METHODS §4.9).",
+               f"DMGAN and waDMGAN use λ {lam:.1f} and γ {gamma:.1f} (D10); DCGAN is the unconditional §9 baseline "
+               "(D29) with the same 'literal' networks (D3).",
+               "The paper's times are from a TitanX under TF 1.3 (and SAGAN's 3563 ms suggests a far larger network "
+               "than the backbone); compare ratios only."])
+
+
+if __name__ == "__main__":
+    cli.main(sys.modules[__name__])
