@@ -1,0 +1,292 @@
+"""The reproduce scripts end to end at the hidden test scale (issue 3, points 4-7).
+
+Every script runs on scikit-learn's bundled 8x8 digits (a substitute for the papers' data sets, so no data files are
+needed) with width 0.0625, 4 iterations, 200 samples and the classifier metric, in one process, sharing one run
+store (so shared runs are trained once, as in real use) and one classifier cache.
+"""
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from mgan.experiments import paper_values, runs as runs_lib
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRIPTS = ["table2_svhn_lambda_sweep", "fig3_mnist_samples", "fig4_svhn_gamma_sweep", "fig5_svhn_samples",
+           "fig6_cifar_gamma_is", "fig7_cifar_samples", "table3_cifar_is"]
+FIGURES = {"table2_svhn_lambda_sweep": ["table2_fid_vs_lambda.png"],
+           "fig3_mnist_samples": ["fig3_mnist_samples.png", "fig3_mnist_samples_a.png", "fig3_mnist_samples_b.png"],
+           "fig4_svhn_gamma_sweep": ["fig4_fid_vs_gamma.png"],
+           "fig5_svhn_samples": ["fig5_svhn_samples.png", "fig5_svhn_samples_a.png", "fig5_svhn_samples_b.png"],
+           "fig6_cifar_gamma_is": ["fig6_is_vs_gamma.png"],
+           "fig7_cifar_samples": ["fig7_cifar_samples.png", "fig7_cifar_samples_a.png", "fig7_cifar_samples_b.png"],
+           "table3_cifar_is": ["table3_cifar_is.png"]}
+METRIC_WORDS = re.compile(r"\b(IS|FID)\b")
+
+
+def load_script(name):
+    path = os.path.join(REPO, "reproduce", name + ".py")
+    spec = importlib.util.spec_from_file_location(f"reproduce_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    root = tmp_path_factory.mktemp("reproduce")
+    old = os.environ.get("MGAN_CACHE_DIR")
+    os.environ["MGAN_CACHE_DIR"] = str(root / "cache")  # the tiny digits classifier is trained once here
+    yield {"root": root, "runs": str(root / "runs")}
+    if old is None:
+        os.environ.pop("MGAN_CACHE_DIR", None)
+    else:
+        os.environ["MGAN_CACHE_DIR"] = old
+
+
+def run(env, name, out=None, *extra):
+    from mgan.experiments import cli
+
+    out = out or str(env["root"] / "results" / name)
+    argv = [name, "--scale=test", "--dataset=digits", "--metric=classifier", f"--out={out}",
+            f"--runs_dir={env['runs']}", *extra]
+    return cli.run_argv(load_script(name), argv), out
+
+
+@pytest.fixture(scope="module")
+def results(env):
+    """Run every script once, in the order of results/README.md (later scripts reuse earlier runs)."""
+    out = {}
+    for name in SCRIPTS:
+        before = runs_lib.TRAIN_CALLS["n"]
+        res, path = run(env, name)
+        out[name] = {"results": res, "out": path, "trained": runs_lib.TRAIN_CALLS["n"] - before}
+    return out
+
+
+def table_rows(md):
+    """(header cells, list of row cells) of the markdown table in table.md."""
+    lines = [ln for ln in md.splitlines() if ln.startswith("|")]
+    split = [[c.strip() for c in ln.strip().strip("|").split(" | ")] for ln in lines]
+    return split[0], [r for r in split[2:]]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_help_and_bad_values_fail_fast():
+    for name in SCRIPTS:
+        r = subprocess.run([sys.executable, os.path.join(REPO, "reproduce", name + ".py"), "--help"],
+                           capture_output=True, text=True, timeout=120)
+        assert "Traceback" not in r.stderr, r.stderr  # absl exits 1 after --help
+        for flag in ("--scale", "--seeds", "--data_dir", "--inception_path", "--metric", "--out", "--dataset",
+                     "--runs_dir"):
+            assert flag in r.stdout, (name, flag)
+    script = os.path.join(REPO, "reproduce", "fig4_svhn_gamma_sweep.py")
+    r = subprocess.run([sys.executable, script, "--scale=huge"], capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "full, smoke" in r.stderr
+    r = subprocess.run([sys.executable, script, "--metric=fid"], capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "inception|classifier" in r.stderr
+    r = subprocess.run([sys.executable, script, "--seeds=a,b"], capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "--seeds" in r.stderr
+
+
+def test_missing_inception_fails_with_howto(tmp_path):
+    env = dict(os.environ, MGAN_INCEPTION_PATH=str(tmp_path / "no_such_module"), MGAN_CACHE_DIR=str(tmp_path))
+    r = subprocess.run([sys.executable, os.path.join(REPO, "reproduce", "table2_svhn_lambda_sweep.py"),
+                        "--scale=test", "--dataset=digits", "--metric=inception", f"--out={tmp_path / 'out'}",
+                        f"--runs_dir={tmp_path / 'runs'}"], capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 2
+    assert "How to supply it" in r.stderr and "--inception_path" in r.stderr
+    assert not os.path.exists(tmp_path / "runs") or not os.listdir(tmp_path / "runs")  # nothing trained
+
+
+def test_run_key_ignores_bookkeeping_and_resolves_auto():
+    from mgan.config import TrainConfig
+
+    a = TrainConfig(model="dmgan", dataset="digits", steps=4, width=0.0625)
+    assert runs_lib.run_key(a) == runs_lib.run_key(a.replace(out="/x", progress=False, checkpoint_every=7,
+                                                             sample_every=3, log_every=1, data_dir="/d"))
+    assert runs_lib.run_key(a) == runs_lib.run_key(a.replace(noise="uniform01", label_mode="conditional", clip=0.1,
+                                                             epochs=3.0))  # model defaults; epochs unused
+    assert runs_lib.run_key(a) != runs_lib.run_key(a.replace(lam=1.8))
+    assert runs_lib.run_key(a) != runs_lib.run_key(a.replace(seed=1))
+    assert runs_lib.run_key(a) != runs_lib.run_key(a.replace(steps=5))
+
+
+def test_every_script_writes_its_outputs(results):
+    for name in SCRIPTS:
+        out = results[name]["out"]
+        res = results[name]["results"]
+        for f in ["table.md", "results.json"] + FIGURES[name]:
+            assert os.path.getsize(os.path.join(out, f)) > 0, (name, f)
+        on_disk = json.load(open(os.path.join(out, "results.json")))
+        assert on_disk["scale"]["name"] == "test" and on_disk["metric"]["name"] == "classifier"
+        assert on_disk["data"] == {"used": "digits", "paper": res["data"]["paper"], "substitute": True,
+                                   "label": res["data"]["label"]}
+        assert "substitute for" in on_disk["data"]["label"]
+        assert "wall_seconds" in on_disk and on_disk["wall_seconds"]["this_invocation"] > 0
+        header, rows = table_rows(open(os.path.join(out, "table.md")).read())
+        assert header[1].startswith("Paper") and header[2].startswith("Ours:") and "mean ± std over seeds" in \
+            header[2] and header[3] == "Δ" and header[-1] == "protocol"
+        for p in res["points"].values():
+            for rec in p["per_seed"]:
+                assert os.path.exists(os.path.join(out, "points", f"{rec['label']}__seed{rec['seed']}.json"))
+                assert os.path.exists(os.path.join(out, "manifests", f"{rec['label']}__seed{rec['seed']}.json"))
+                assert rec["run"]["facts"]["status"] == "complete"
+        md = open(os.path.join(out, "table.md")).read()
+        assert "substitute for" in md and "scale" in md.lower()
+        for row in rows:
+            prot = row[-1]
+            if prot != "—":
+                for part in ("n = 200 samples", "2 splits", "reference digits/train", "scale test", "seeds 0"):
+                    assert part in prot, (name, prot)
+
+
+def test_classifier_tables_never_name_our_numbers_is_or_fid(results):
+    for name in SCRIPTS:
+        md = open(os.path.join(results[name]["out"], "table.md")).read()
+        header, rows = table_rows(md)
+        for i, col in enumerate(header):
+            if col.startswith("Paper"):
+                continue  # the paper's own numbers are IS / FID
+            assert not METRIC_WORDS.search(col), (name, col)
+            for row in rows:
+                assert not METRIC_WORDS.search(row[i]), (name, col, row[i])
+        assert "classifier score (digits CNN" in md or "classifier FD (digits CNN" in md
+        for line in md.splitlines():
+            if line.startswith("- Our metric:"):
+                assert not METRIC_WORDS.search(line)
+        res = results[name]["results"]
+        for p in res["points"].values():
+            for rec in p["per_seed"]:
+                s = rec["summary"]
+                assert not METRIC_WORDS.search(s["score_label"]) and not METRIC_WORDS.search(s["distance_label"])
+                assert not any(k.startswith("is_") or k.startswith("fid") for k in rec["scores"])
+        for row in res["rows"]:
+            if row["paper"] and row.get("ours_mean") is not None:
+                assert row["delta"] == "not comparable (different metric)"
+
+
+def test_shared_runs_are_trained_once(results):
+    # Fig. 5 = Fig. 4's γ = 0 and γ = 1 points; Fig. 7 = Fig. 6's γ = 1.0 points; Table 3's DMGAN/waDMGAN too and
+    # its DCGAN is Fig. 3's (same digits settings).
+    assert results["fig5_svhn_samples"]["trained"] == 0
+    assert results["fig7_cifar_samples"]["trained"] == 0
+    assert results["table3_cifar_is"]["trained"] == 0
+    f4 = results["fig4_svhn_gamma_sweep"]["results"]["points"]
+    f5 = results["fig5_svhn_samples"]["results"]["points"]
+    assert f4["gamma0.00"]["per_seed"][0]["run"]["dir"] == f5["gamma0.00"]["per_seed"][0]["run"]["dir"]
+    assert "dmgan_f-" in os.path.basename(f5["gamma0.00"]["per_seed"][0]["run"]["dir"])
+    f6 = results["fig6_cifar_gamma_is"]["results"]["points"]
+    t3 = results["table3_cifar_is"]["results"]["points"]
+    for label in ("dmgan_gamma1.00", "wadmgan_gamma1.00"):
+        assert f6[label]["per_seed"][0]["run"]["key"] == t3[label]["per_seed"][0]["run"]["key"]
+
+
+def test_table3_rows_and_timing(results):
+    res = results["table3_cifar_is"]["results"]
+    rows = {r["name"]: r for r in res["rows"]}
+    assert list(rows) == [r[0] for r in paper_values.TABLE3]
+    for name in ("DCGAN", "DMGAN", "waDMGAN"):
+        assert rows[name]["status"] == "trained and scored now"
+        assert rows[name]["ours_ms"] > 0 and rows[name]["ours_ratio"] > 0
+        assert rows[name]["paper_ratio"] == pytest.approx(paper_values.table3_ratio_to_dcgan(name))
+    assert rows["DCGAN"]["ours_ratio"] == pytest.approx(1.0)
+    for name in ("WGAN", "WGAN-GP", "MBGAN", "KM-GAN", "SAGAN"):
+        assert rows[name]["status"].startswith("not run yet") and rows[name]["ours_cell"] == "—"
+    assert rows["MLGAN-clipping"]["status"] == "paper value, not reproduced (losses unavailable, METHODS D14)"
+    assert rows["MLGAN-clipping"]["paper"] == [5.23, None] and rows["MLGAN-clipping"]["paper_ms"] is None
+    t = res["timing"]
+    assert t["device"]["cpu_count"] and set(t["rows"]) == {"dcgan", "dmgan_gamma1.00", "wadmgan_gamma1.00"}
+    assert all(r["batch_size"] == 64 and r["width"] == 0.0625 for r in t["rows"].values())
+    md = open(os.path.join(results["table3_cifar_is"]["out"], "table.md")).read()
+    assert "5.23 (std unknown)" in md and "Ours ratio to DCGAN" in md and "Paper ratio to DCGAN" in md
+
+
+def test_sample_figures_have_mbgan_placeholder(results):
+    for name in ("fig3_mnist_samples", "fig7_cifar_samples"):
+        rows = {r["name"]: r for r in results[name]["results"]["rows"]}
+        mb = [r for n, r in rows.items() if "MBGAN" in n]
+        assert mb and mb[0]["status"] == "not run yet: MBGAN arrives in a later issue"
+
+
+def test_rerun_skips_finished_points(env, results):
+    out = results["table3_cifar_is"]["out"]
+    pts = sorted(os.listdir(os.path.join(out, "points")))
+    mtimes = {p: os.path.getmtime(os.path.join(out, "points", p)) for p in pts}
+    gens = [os.path.join(runs_lib.REPO_ROOT, rec["run"]["dir"]) if not os.path.isabs(rec["run"]["dir"])
+            else rec["run"]["dir"] for p in results["table3_cifar_is"]["results"]["points"].values()
+            for rec in p["per_seed"]]
+    gen_mtimes = [os.path.getmtime(os.path.join(g, "generator.keras")) for g in gens]
+    before = runs_lib.TRAIN_CALLS["n"]
+    res, _ = run(env, "table3_cifar_is")
+    assert runs_lib.TRAIN_CALLS["n"] == before
+    assert res["counts"] == {"skipped": 3, "trained": 0, "reused_run": 0}
+    assert {p: os.path.getmtime(os.path.join(out, "points", p)) for p in pts} == mtimes  # timing.json included
+    assert [os.path.getmtime(os.path.join(g, "generator.keras")) for g in gens] == gen_mtimes
+
+
+def test_interrupted_sweep_resumes(env, results, monkeypatch):
+    from mgan.experiments import sweep
+
+    out = str(env["root"] / "interrupted")
+    real = sweep._run_point
+    calls = {"n": 0}
+
+    def flaky(point, seed, ctx, network):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("simulated interruption")
+        return real(point, seed, ctx, network)
+
+    monkeypatch.setattr(sweep, "_run_point", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        run(env, "fig5_svhn_samples", out, "--seeds=1")  # seed 1: new runs
+    assert os.path.exists(os.path.join(out, "points", "gamma0.00__seed1.json"))
+    assert not os.path.exists(os.path.join(out, "points", "gamma1.00__seed1.json"))
+    assert not os.path.exists(os.path.join(out, "table.md"))
+    first = os.path.getmtime(os.path.join(out, "points", "gamma0.00__seed1.json"))
+    before = runs_lib.TRAIN_CALLS["n"]
+    res, _ = run(env, "fig5_svhn_samples", out, "--seeds=1")
+    assert runs_lib.TRAIN_CALLS["n"] == before + 1  # only the unfinished point trains
+    assert res["counts"]["skipped"] == 1
+    assert os.path.getmtime(os.path.join(out, "points", "gamma0.00__seed1.json")) == first
+    assert os.path.exists(os.path.join(out, "table.md"))
+
+
+def _methods_path():
+    for p in (os.path.join(REPO, "..", "shared", "spec", "METHODS.md"), "/work/shared/spec/METHODS.md"):
+        if os.path.exists(p):
+            return p
+    return None
+
+
+def test_paper_values_equal_methods():
+    path = _methods_path()
+    if path is None:
+        pytest.skip("METHODS.md not found next to the repository")
+    text = open(path, encoding="utf-8").read()
+    sec = text[text.index("### 4.9 Reported results"):text.index("### 4.10")]
+    lam_line = next(ln for ln in sec.splitlines() if ln.startswith("| λ |"))
+    val_line = next(ln for ln in sec.splitlines() if ln.startswith("| Regular DMGAN |"))
+    lams = [float(v) for v in lam_line.strip("|").split("|")[1:]]
+    fids = [float(v) for v in val_line.strip("|").split("|")[1:]]
+    assert paper_values.TABLE2_FID == dict(zip(lams, fids))
+    t3 = sec[sec.index("**Table 3**"):sec.index("**Notes on Table 3.**")]
+    rows = []
+    for ln in t3.splitlines():
+        m = re.match(r"\| (.+?)(?: \[\d+\])? \| ([\d.]+) ± ([\d.]+) \| (\d+|-) \|", ln)
+        if m:
+            rows.append((m.group(1), float(m.group(2)), float(m.group(3)), m.group(4)))
+    assert [r[0] for r in rows] == [r[0] for r in paper_values.TABLE3]
+    for (name, mean, std, ms), (pname, pmean, pstd, pms) in zip(rows, paper_values.TABLE3):
+        assert pmean == mean, name
+        if name == "MLGAN-clipping":  # "5.23 ± 290" and "-": std and time unknown (METHODS §4.9 notes)
+            assert pstd is None and pms is None and ms == "-"
+        else:
+            assert (pstd, pms) == (std, int(ms)), name
