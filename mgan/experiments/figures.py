@@ -181,7 +181,7 @@ class Samples:
                 ax.text(0.5, 0.5, _wrap(panel.placeholder or "not run", 28), ha="center", va="center",
                         fontsize=10, transform=ax.transAxes)
             ax.set_title(head, fontsize=10)
-        fig.suptitle(_wrap(f"{self.title}\n{_subtitle(results)}", 110), fontsize=10)
+        fig.suptitle(_wrap(f"{self.title}\n{_subtitle(results)}", 110), fontsize=10, y=1.02)
         paths.insert(0, save_figure(fig, os.path.join(ctx.out, self.file)))
         return paths
 
@@ -227,5 +227,8 @@ class Bars:
         bx.set_yscale("log")
         bx.legend(fontsize=8)
         bx.set_title(f"(b) time per iteration relative to {ref}", fontsize=9)
-        fig.suptitle(_wrap(f"{self.title}\n{_subtitle(results)}", 140), fontsize=10)
+        for a, vals in ((ax, ours + ([] if not same else paper)), (pax, paper)):
+            top = np.nanmax(np.asarray(vals, float) + 0.0) if np.isfinite(np.asarray(vals, float)).any() else 1.0
+            a.set_ylim(0, 1.35 * top)  # room for the legend above the bars
+        fig.suptitle(_wrap(f"{self.title}\n{_subtitle(results)}", 140), fontsize=10, y=1.04)
         return [save_figure(fig, os.path.join(ctx.out, self.file))]
