@@ -316,6 +316,11 @@ def run(exp, ctx):
                                             for w in v["aggregate"]["score_wall_seconds"]), 1),
         "note": "train totals include runs trained by another script and reused here (run store)",
     }
+    prev = _read_point(os.path.join(ctx.out, "results.json")) or {}
+    results["invocations"] = (prev.get("invocations") or [])[-19:] + [{
+        "started": datetime.datetime.fromtimestamp(t_start, datetime.timezone.utc).isoformat(),
+        "wall_seconds": results["wall_seconds"]["this_invocation"], "counts": counts, "scale": ctx.scale.name,
+        "command": ctx.command}]  # every invocation's wall time, so a later re-run keeps the first one's
     io.atomic_write_text(os.path.join(ctx.out, "table.md"), tables.render_markdown(exp, ctx, results))
     io.atomic_write_json(os.path.join(ctx.out, "results.json"), results)
     _log(f"[{exp.script}] done in {_fmt_elapsed(time.time() - t_start)}: {counts['trained']} trained, "
