@@ -156,4 +156,10 @@ def render_markdown(exp, ctx, results):
     lines.append(f"Wall time: this invocation {w.get('this_invocation', '?')} s; training of all points "
                  f"{w.get('train_total_all_points', '?')} s (including runs shared with other scripts); scoring "
                  f"{w.get('score_total_all_points', '?')} s. Numbers, protocols and run manifests: results.json.")
+    inv = results.get("invocations") or []
+    if len(inv) > 1:
+        lines.append("")
+        lines.append("Invocations (wall s: trained / scored from shared runs / skipped): " + "; ".join(
+            f"{i['started'][:16]} {i['wall_seconds']} s ({i['counts']['trained']}/{i['counts']['reused_run']}/"
+            f"{i['counts']['skipped']}, scale {i['scale']})" for i in inv))
     return "\n".join(lines) + "\n"
