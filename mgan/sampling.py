@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from mgan.metrics.inception import generator_output_to_uint8
 from mgan.models.base import sample_noise
 
 # Seed salts keep the streams of a run apart: training noise, fixed grid noise, evaluation samples.
@@ -16,8 +17,7 @@ EVAL_SALT = 3
 
 def to_uint8(x):
     """Generator output in [-1, 1] -> uint8 by round((x + 1) * 127.5), clipped (METHODS §10.2 step 1)."""
-    x = np.asarray(x, dtype=np.float32)
-    return np.clip(np.round((x + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    return generator_output_to_uint8(x)
 
 
 def call_generator(generator, g_in, sample_bn="inference"):
