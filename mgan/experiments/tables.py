@@ -63,6 +63,12 @@ def our_label(exp, results):
     return "not scored"
 
 
+def _status(pt):
+    if any(r["run"].get("trained_now") for r in pt["per_seed"]):
+        return "trained and scored by this script"
+    return "scored by this script; run shared through the run store (trained by another script)"
+
+
 def row_records(exp, ctx, results):
     """The table rows as records (also stored in results.json)."""
     timing = results.get("timing") or {}
@@ -77,7 +83,7 @@ def row_records(exp, ctx, results):
             agg = pt["aggregate"]
             mean, std, split_std = ours_value(exp, agg)
             rec.update(ours_mean=mean, ours_seed_std=std, ours_split_std=split_std, n_seeds=agg["n_seeds"],
-                       seeds=agg["seeds"], ours_cell=ours_cell(exp, agg), status=row.status or "trained and scored now")
+                       seeds=agg["seeds"], ours_cell=ours_cell(exp, agg), status=row.status or _status(pt))
             rec["protocol"] = protocol_of(pt["per_seed"][0], exp.value, ctx) + f"; seeds {','.join(str(s) for s in agg['seeds'])}"
             comp = ctx.comparable(exp)
             if row.paper is None:
