@@ -317,7 +317,10 @@ def run(exp, ctx):
         "note": "train totals include runs trained by another script and reused here (run store)",
     }
     prev = _read_point(os.path.join(ctx.out, "results.json")) or {}
-    results["invocations"] = (prev.get("invocations") or [])[-19:] + [{
+    earlier = prev.get("invocations") or ([{"started": None, "wall_seconds": prev["wall_seconds"].get("this_invocation"),
+                                            "counts": prev.get("counts"), "scale": prev.get("scale", {}).get("name"),
+                                            "command": prev.get("command")}] if prev.get("wall_seconds") else [])
+    results["invocations"] = earlier[-19:] + [{
         "started": datetime.datetime.fromtimestamp(t_start, datetime.timezone.utc).isoformat(),
         "wall_seconds": results["wall_seconds"]["this_invocation"], "counts": counts, "scale": ctx.scale.name,
         "command": ctx.command}]  # every invocation's wall time, so a later re-run keeps the first one's

@@ -166,6 +166,6 @@ def render_markdown(exp, ctx, results):
     if len(inv) > 1:
         lines.append("")
         lines.append("Invocations (wall s: trained / scored from shared runs / skipped): " + "; ".join(
-            f"{i['started'][:16]} {i['wall_seconds']} s ({i['counts']['trained']}/{i['counts']['reused_run']}/"
+            f"{(i['started'] or 'first run')[:16]} {i['wall_seconds']} s ({i['counts']['trained']}/{i['counts']['reused_run']}/"
             f"{i['counts']['skipped']}, scale {i['scale']})" for i in inv))
     return "\n".join(lines) + "\n"
