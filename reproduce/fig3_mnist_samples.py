@@ -5,7 +5,8 @@ r"""DMGAN Fig. 3: MNIST samples of (a) DCGAN, (b) regular DMGAN (λ 1.2, γ 1.0)
 
 Trains DCGAN and DMGAN on the 60,000 MNIST training images (D30) with the 28x28 networks (§3.3; "all GAN models use
 the same network architectures"), draws each generator's grid from its fixed grid noise (same seed for every panel;
-DMGAN is conditional, one class per row) and writes the 3-panel figure results/fig3_mnist_samples/fig3_mnist_samples.png.
+DMGAN is conditional, one class per row) and writes the 3-panel figure
+results/fig3_mnist_samples/fig3_mnist_samples.png.
 The MBGAN panel (α 200, K 500) is a labelled blank panel until MBGAN arrives in a later issue. Each run is also
 scored with the chosen metric (table.md); the paper gives no numbers for this figure.
 """

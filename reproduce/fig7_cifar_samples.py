@@ -1,4 +1,4 @@
-r"""DMGAN Fig. 7: CIFAR-10 samples of (a) waDMGAN, (b) regular DMGAN (λ 1.2, γ 1.0), (c) MBGAN (METHODS §4.9, §4.10).
+r"""DMGAN Fig. 7: CIFAR-10 samples of (a) waDMGAN, (b) regular DMGAN (λ 1.2, γ 1.0), (c) MBGAN (METHODS §4.9-4.10).
 
     python reproduce/fig7_cifar_samples.py --scale=full --inception_path=DIR      # the paper's protocol (GPU)
     python reproduce/fig7_cifar_samples.py --scale=smoke --data_dir=../shared/data
@@ -22,7 +22,8 @@ PAPER_DATASET = "cifar10"
 def declare(ctx):
     lam = paper_values.LAMBDA["cifar10"]
     # Fig. 6's γ = 1.0 settings and labels: the run store shares the runs.
-    points = [Point("wadmgan_gamma1.00", ctx.config("wadmgan", lam=lam, gamma=1.0), title=f"waDMGAN, λ = {lam:g}, γ = 1",
+    points = [Point("wadmgan_gamma1.00", ctx.config("wadmgan", lam=lam, gamma=1.0),
+                    title=f"waDMGAN, λ = {lam:g}, γ = 1",
                     meta={"gamma": 1.0, "lam": lam, "series": "waDMGAN"}),
               Point("dmgan_gamma1.00", ctx.config("dmgan", lam=lam, gamma=1.0), title=f"DMGAN, λ = {lam:g}, γ = 1",
                     meta={"gamma": 1.0, "lam": lam, "series": "regular DMGAN"})]

@@ -1,4 +1,4 @@
-r"""DMGAN Table 2: FID of regular DMGAN on SVHN for λ ∈ {1.0, 1.4, 1.8, 2.2, 2.6, 3.0}, γ = 0.5 (METHODS §4.9, §4.10).
+r"""DMGAN Table 2: FID of regular DMGAN on SVHN for λ ∈ {1.0, 1.4, 1.8, 2.2, 2.6, 3.0}, γ = 0.5 (METHODS §4.9).
 
     python reproduce/table2_svhn_lambda_sweep.py --scale=full --inception_path=DIR        # the paper's protocol (GPU)
     python reproduce/table2_svhn_lambda_sweep.py --scale=smoke --dataset=cifar10 --data_dir=../shared/data

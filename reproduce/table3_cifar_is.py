@@ -34,7 +34,8 @@ def declare(ctx):
               # Fig. 6's γ = 1.0 settings and labels: the run store shares the runs.
               Point("dmgan_gamma1.00", ctx.config("dmgan", lam=lam, gamma=gamma), title=f"DMGAN, λ {lam:g}, γ 1",
                     meta={"gamma": gamma, "lam": lam, "series": "regular DMGAN"}),
-              Point("wadmgan_gamma1.00", ctx.config("wadmgan", lam=lam, gamma=gamma), title=f"waDMGAN, λ {lam:g}, γ 1",
+              Point("wadmgan_gamma1.00", ctx.config("wadmgan", lam=lam, gamma=gamma),
+                    title=f"waDMGAN, λ {lam:g}, γ 1",
                     meta={"gamma": gamma, "lam": lam, "series": "waDMGAN"})]
     rows = []
     for name, mean, std, ms in paper_values.TABLE3:

@@ -49,7 +49,8 @@ class Scale:
 
 
 SCALES = {
-    "full": Scale("full", "the paper's protocol: full networks, 25 epochs (D28), IS/FID on 50,000 samples (METHODS §10)",
+    "full": Scale("full", "the paper's protocol: full networks, 25 epochs (D28), IS/FID on 50,000 samples "
+                          "(METHODS §10)",
                   width=1.0, steps=0, epochs=25.0, n_samples=50000, splits=10, seeds=(0, 1, 2), gammas=GAMMAS_D23,
                   lambdas=None, timing_warmup=50, timing_iters=200, default_metric="inception",
                   checkpoint_every=500),

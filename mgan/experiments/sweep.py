@@ -289,8 +289,9 @@ def run(exp, ctx):
 
     results = {
         "script": exp.script, "title": exp.title, "scale": ctx.scale.to_dict(),
-        "options": ctx.describe(), "data": {"used": ctx.dataset, "paper": ctx.paper_dataset,
-                                            "label": dataset_label(ctx), "substitute": ctx.dataset != ctx.paper_dataset},
+        "options": ctx.describe(),
+        "data": {"used": ctx.dataset, "paper": ctx.paper_dataset, "label": dataset_label(ctx),
+                 "substitute": ctx.dataset != ctx.paper_dataset},
         "metric": {"name": ctx.metric, "value": exp.value, "paper_metric": exp.paper_metric,
                    "comparable_with_paper": ctx.comparable(exp)},
         "points": {p.label: {"title": p.title, "meta": p.meta, "aggregate": aggregate(per_point[p.label]),
@@ -317,9 +318,10 @@ def run(exp, ctx):
         "note": "train totals include runs trained by another script and reused here (run store)",
     }
     prev = _read_point(os.path.join(ctx.out, "results.json")) or {}
-    earlier = prev.get("invocations") or ([{"started": None, "wall_seconds": prev["wall_seconds"].get("this_invocation"),
-                                            "counts": prev.get("counts"), "scale": prev.get("scale", {}).get("name"),
-                                            "command": prev.get("command")}] if prev.get("wall_seconds") else [])
+    first = {"started": None, "wall_seconds": (prev.get("wall_seconds") or {}).get("this_invocation"),
+             "counts": prev.get("counts"), "scale": (prev.get("scale") or {}).get("name"),
+             "command": prev.get("command")}
+    earlier = prev.get("invocations") or ([first] if prev.get("wall_seconds") else [])
     results["invocations"] = earlier[-19:] + [{
         "started": datetime.datetime.fromtimestamp(t_start, datetime.timezone.utc).isoformat(),
         "wall_seconds": results["wall_seconds"]["this_invocation"], "counts": counts, "scale": ctx.scale.name,

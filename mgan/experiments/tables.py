@@ -84,7 +84,8 @@ def row_records(exp, ctx, results):
             mean, std, split_std = ours_value(exp, agg)
             rec.update(ours_mean=mean, ours_seed_std=std, ours_split_std=split_std, n_seeds=agg["n_seeds"],
                        seeds=agg["seeds"], ours_cell=ours_cell(exp, agg), status=row.status or _status(pt))
-            rec["protocol"] = protocol_of(pt["per_seed"][0], exp.value, ctx) + f"; seeds {','.join(str(s) for s in agg['seeds'])}"
+            seeds = ",".join(str(s) for s in agg["seeds"])
+            rec["protocol"] = protocol_of(pt["per_seed"][0], exp.value, ctx) + f"; seeds {seeds}"
             comp = ctx.comparable(exp)
             if row.paper is None:
                 rec["delta"] = "—"
@@ -166,6 +167,7 @@ def render_markdown(exp, ctx, results):
     if len(inv) > 1:
         lines.append("")
         lines.append("Invocations (wall s: trained / scored from shared runs / skipped): " + "; ".join(
-            f"{(i['started'] or 'first run')[:16]} {i['wall_seconds']} s ({i['counts']['trained']}/{i['counts']['reused_run']}/"
-            f"{i['counts']['skipped']}, scale {i['scale']})" for i in inv))
+            f"{(i['started'] or 'first run')[:16]} {i['wall_seconds']} s ({(i['counts'] or {}).get('trained')}/"
+            f"{(i['counts'] or {}).get('reused_run')}/{(i['counts'] or {}).get('skipped')}, scale {i['scale']})"
+            for i in inv))
     return "\n".join(lines) + "\n"
