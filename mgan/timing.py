@@ -39,10 +39,38 @@ def measure_step_time(cfg: TrainConfig, example_shape, num_classes=10, warmup=50
     for _ in range(warmup):
         run_one()
     times = [run_one() for _ in range(repeats) for _ in range(iters)]
+    macs = iteration_macs(model, m)
+    median = statistics.median(times)
     return {
         "model": cfg.model, "layout": cfg.layout, "batch_size": m, "example_shape": list(example_shape),
         "width": cfg.width, "conv_impl": cfg.conv_impl, "jit_compile": cfg.jit_compile,
         "warmup": warmup, "iters": iters, "repeats": repeats,
-        "median_ms": statistics.median(times), "mean_ms": statistics.fmean(times),
+        "iteration_gmacs": macs / 1e9, "gflops_per_s": 2 * macs / 1e9 / (median / 1000.0),
+        "median_ms": median, "mean_ms": statistics.fmean(times),
         "min_ms": min(times), "max_ms": max(times),
     }
+
+
+def forward_macs(keras_model):
+    """Multiply-adds of one forward pass of one example through the conv, transposed-conv and dense layers."""
+    import keras
+    total = 0
+    for layer in keras_model.layers:
+        if isinstance(layer, keras.layers.Conv2DTranspose):
+            _, h, w, cin = layer.input.shape
+            kh, kw = layer.kernel_size
+            total += h * w * kh * kw * cin * layer.filters
+        elif isinstance(layer, keras.layers.Conv2D):
+            _, h, w, _ = layer.output.shape
+            kh, kw = layer.kernel_size
+            total += h * w * kh * kw * layer.input.shape[-1] * layer.filters
+        elif isinstance(layer, keras.layers.Dense):
+            total += int(layer.input.shape[-1]) * layer.units
+    return int(total)
+
+
+def iteration_macs(model, batch_size):
+    """Counted multiply-adds of one training iteration: forward MACs times the model's declared passes."""
+    passes = model.iteration_passes()
+    return batch_size * (passes["generator"] * forward_macs(model.generator) +
+                         passes["discriminator"] * forward_macs(model.discriminator))

@@ -70,6 +70,11 @@ class GANModel(keras.Model):
         z, y = inputs
         return self.generator(self.generator_input(z, y), training=training)
 
+    def iteration_passes(self):
+        """Network passes of one iteration in units of a forward pass (a backward pass needing input and weight
+        gradients counts 2, input gradients only 1); used to count an iteration's multiply-adds (benchmarks)."""
+        raise NotImplementedError(f"{type(self).__name__} does not declare its iteration_passes")
+
     # ----- shared pieces ---------------------------------------------------------------------------------------
     def onehot(self, y):
         return tf.one_hot(tf.cast(y, tf.int32), self.num_classes)

@@ -16,6 +16,11 @@ class DCGAN(GANModel):
     def __init__(self, generator, discriminator, *, conditional=False, **kwargs):
         super().__init__(generator, discriminator, conditional=conditional, d_conditional=conditional, **kwargs)
 
+    def iteration_passes(self):
+        # D step: G fwd (1), D(x) and D(G(z)) fwd + weight bwd (2 + 2); each G step: G fwd + bwd (3), D fwd +
+        # input bwd (2).
+        return {"generator": 1 + 3 * self.n_gen, "discriminator": 4 + 2 * self.n_gen}
+
     def train_step(self, data):
         x, y, z = data
         g_in = self.generator_input(z, y)

@@ -43,6 +43,11 @@ class DMGAN(GANModel):
         self.fake_centers = self.add_weight(shape=(k_fake, d), initializer="zeros", trainable=False,
                                             name="fake_centers")
 
+    def iteration_passes(self):
+        # G fwd + G bwd (2); D step: D(x), D(G(z)) fwd + weight bwd (2 + 2); G step: D(x) fwd (1), D(G(z)) fwd +
+        # input bwd (2).
+        return {"generator": 3, "discriminator": 7}
+
     def center_labels(self, y):
         """(real class, fake class) of every sample under the label mode (D2)."""
         y = tf.cast(y, tf.int32)
