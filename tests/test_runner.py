@@ -156,8 +156,9 @@ def test_sample_cli_writes_data_schema_npz(tmp_path):
     from mgan import sampling
     x1, y1 = sampling.generate_from_run(str(out), 37, seed=0)
     np.testing.assert_array_equal(x1, d["x"])
-    x2, _ = sampling.generate_from_run(str(out), 37, seed=1)
-    assert not np.array_equal(x1, x2)
+    np.testing.assert_array_equal(y1, d["y"])
+    _, y2 = sampling.generate_from_run(str(out), 37, seed=1)
+    assert not np.array_equal(y1, y2)  # a new seed draws new labels (and noise)
     r = subprocess.run([sys.executable, "-m", "mgan.sample", f"--run={tmp_path / 'nope'}", "--n=3",
                         f"--out={npz}"], capture_output=True, text=True, timeout=300)
     assert r.returncode != 0 and "no finished run" in r.stderr
