@@ -32,7 +32,7 @@ class TrainConfig:
     width: float = _f(1.0, "channel width multiplier; 1.0 = the papers' networks")
     feature_dim: int = _f(500, "discriminator feature dimension of the metric GANs (500)")
     z_dim: int = _f(100, "noise dimension (100)")
-    conv_impl: str = _f("keras", "convolution layers: fast (same function, faster on CPU) | keras (plain layers)",
+    conv_impl: str = _f("fast", "convolution layers: fast (same function, faster on CPU) | keras (plain layers)",
                         ["fast", "keras"])
     bn_momentum: float = _f(0.9, "BN momentum (D5; TF1 DCGAN value, Keras default would be 0.99)")
     bn_epsilon: float = _f(1e-5, "BN epsilon (D5)")

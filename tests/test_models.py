@@ -128,3 +128,24 @@ def test_clip_scope_kernels_leaves_bn_scale():
     m.train_step(batch(cfg, shape))
     gammas = [v for v in m.discriminator.trainable_variables if v.path.endswith("gamma")]
     assert gammas and max(float(tf.reduce_max(v)) for v in gammas) > 0.5
+
+
+@pytest.mark.parametrize("shape", [(32, 32, 3), (28, 28, 1)])
+def test_fast_layers_give_the_same_training_step_as_plain_keras(shape):
+    """conv_impl='fast' (the default) computes the same iteration as the plain Keras layers: losses and weights."""
+    cfg_k, plain = make("wadmgan", shape, conv_impl="keras")
+    cfg_f, fast = make("wadmgan", shape, conv_impl="fast")
+    assert [v.path for v in plain.generator.weights] == [v.path for v in fast.generator.weights]
+    fast.set_weights(plain.get_weights())
+    # plain SGD, so that the weight change is the gradient itself (Adam's first step is ±lr whatever the gradient)
+    import keras
+    for mdl in (plain, fast):
+        mdl.compile(d_optimizer=keras.optimizers.SGD(0.1), g_optimizer=keras.optimizers.SGD(0.1))
+    data = batch(cfg_k, shape, m=8)
+    lp, lf = plain.train_step(data), fast.train_step(data)
+    for k in ("d_loss", "g_loss", "l_ip", "w_max"):
+        np.testing.assert_allclose(float(lf[k]), float(lp[k]), rtol=1e-4)
+    for a, b in zip(plain.generator.trainable_variables + plain.discriminator.trainable_variables,
+                    fast.generator.trainable_variables + fast.discriminator.trainable_variables):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-3, atol=1e-5, err_msg=a.path)
+    np.testing.assert_allclose(fast.real_centers.numpy(), plain.real_centers.numpy(), rtol=1e-3, atol=1e-5)
