@@ -3,14 +3,17 @@
 Every option of :class:`mgan.config.TrainConfig` is a flag (``--helpfull`` lists them). Re-running the same
 command with the same ``--out`` resumes from the last checkpoint.
 """
+import os
 import sys
 
-from absl import app, flags
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's C++ start-up chatter out of the progress output
 
-from mgan import data as data_lib
-from mgan import models
-from mgan.flags import config_from_flags, define_config_flags
-from mgan.runner import RunError
+from absl import app, flags, logging  # noqa: E402
+
+from mgan import data as data_lib  # noqa: E402
+from mgan import models  # noqa: E402
+from mgan.flags import config_from_flags, define_config_flags  # noqa: E402
+from mgan.runner import RunError  # noqa: E402
 
 define_config_flags()
 FLAGS = flags.FLAGS
@@ -25,6 +28,7 @@ def main(argv):
         raise app.UsageError(f"unknown --dataset={FLAGS.dataset!r}; valid data sets: {sorted(data_lib.DATASETS)}")
     if not FLAGS.out:
         raise app.UsageError("--out is required: the run directory (re-using it resumes the run)")
+    logging.set_verbosity(logging.WARNING)  # TF's checkpoint saver logs at INFO on every save
     cfg, explicit = config_from_flags(FLAGS)
     from mgan import runner
     try:
