@@ -4,9 +4,10 @@
     python benchmarks/step_time.py --conv_impl=fast,keras --layouts=literal --json=bench.json
     python benchmarks/step_time.py --torch_python=/path/to/venv-with-torch/bin/python   # + the PyTorch peer
 
-For each (layout, conv_impl, model): warm-up iterations, then --iters timed iterations repeated --repeats times on a
-fixed batch of --batch_size 32x32x3 images (conditional DMGAN-family models, 10 classes), through the same code as
-the Table 3 time column (`mgan.timing.measure_step_time`). Prints the median ms per iteration with min and max, the
+For each layout, all (conv_impl, model) pairs are built in one process, warmed up, then timed round-robin (--iters
+iterations of each per round, --repeats rounds) so that outside load and warm-up drift hit them alike, on a fixed
+batch of --batch_size 32x32x3 images (conditional DMGAN-family models, 10 classes), through the same code as
+the Table 3 time column (`mgan.timing.measure_interleaved`). Prints the median ms per iteration with min and max, the
 ratio to DCGAN in the same layout and conv_impl, and the achieved GFLOP/s from the counted multiply-adds
 (`mgan.timing.iteration_macs`). With --torch_python the reference script ../shared/tools/torch_dmgan_step.py (a
 DMGAN iteration in PyTorch; never a dependency of the package) runs in the same invocation for each layout, and the
@@ -15,6 +16,7 @@ Keras/PyTorch ratio is printed. New models join by registering in mgan.models.MO
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 
@@ -29,7 +31,7 @@ flags.DEFINE_list("layouts", ["literal", "mbgan"], "32x32 layouts (METHODS D3)")
 flags.DEFINE_list("conv_impl", ["fast"], "convolution implementations: fast and/or keras")
 flags.DEFINE_integer("batch_size", 64, "batch size")
 flags.DEFINE_float("width", 1.0, "network width multiplier (1.0 = the papers' networks)")
-flags.DEFINE_integer("warmup", 5, "warm-up iterations (tracing included)")
+flags.DEFINE_integer("warmup", 5, "warm-up iterations per model (tracing included)")
 flags.DEFINE_integer("iters", 10, "timed iterations per repeat")
 flags.DEFINE_integer("repeats", 3, "repeats of the timed block")
 flags.DEFINE_bool("jit", False, "XLA-compile the step (measured much slower on the 2-core CPU)")
@@ -54,24 +56,24 @@ def main(argv):
 
     from mgan import io, models, runner
     from mgan.config import TrainConfig
-    from mgan.timing import measure_step_time
+    from mgan.timing import measure_interleaved
 
     names = FLAGS.models or list(models.MODELS)
     for n in names:
         models.get_spec(n)
     rows, peers = [], {}
     for layout in FLAGS.layouts:
-        for impl in FLAGS.conv_impl:
-            for name in names:
-                cfg = TrainConfig(model=name, layout=layout, conv_impl=impl, width=FLAGS.width,
-                                  batch_size=FLAGS.batch_size, jit_compile=FLAGS.jit)
-                r = measure_step_time(cfg, (32, 32, 3), 10, warmup=FLAGS.warmup, iters=FLAGS.iters,
-                                      repeats=FLAGS.repeats)
-                rows.append(r)
-                print(f"  measured {layout:8s} {impl:5s} {name:8s} {r['median_ms']:9.1f} ms", flush=True)
+        cfgs = [TrainConfig(model=name, layout=layout, conv_impl=impl, width=FLAGS.width,
+                            batch_size=FLAGS.batch_size, jit_compile=FLAGS.jit)
+                for impl in FLAGS.conv_impl for name in names]
+        rows += measure_interleaved(
+            cfgs, (32, 32, 3), 10, warmup=FLAGS.warmup, iters=FLAGS.iters, repeats=FLAGS.repeats,
+            progress=lambda r, info, t: print(f"  round {r + 1}/{FLAGS.repeats} {info['layout']:8s} "
+                                              f"{info['conv_impl']:5s} {info['model']:8s} "
+                                              f"{statistics.median(t):9.1f} ms", flush=True))
         if FLAGS.torch_python:
             peers[layout] = torch_peer(layout)
-            print(f"  measured {layout:8s} torch dmgan    {peers[layout]:9.1f} ms", flush=True)
+            print(f"  PyTorch  {layout:8s} dmgan          {peers[layout]:9.1f} ms", flush=True)
 
     print(f"\nbatch {FLAGS.batch_size}, width {FLAGS.width}, TF {tf.__version__}, jit {FLAGS.jit}, "
           f"{FLAGS.warmup} warm-up + {FLAGS.repeats}x{FLAGS.iters} timed iterations; "

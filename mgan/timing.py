@@ -14,12 +14,10 @@ from mgan import models
 from mgan.config import TrainConfig
 
 
-def measure_step_time(cfg: TrainConfig, example_shape, num_classes=10, warmup=50, iters=200, repeats=1,
-                      seed=0):
-    """Time ``iters`` training iterations of ``cfg.model`` on random data of ``example_shape``.
+def prepare_step(cfg: TrainConfig, example_shape, num_classes=10, seed=0):
+    """Build ``cfg.model`` and a fixed random batch; returns ``(time_one_iteration_ms, info)``.
 
-    ``cfg`` is resolved against the shape (so 'auto' fields take the model defaults). With ``repeats > 1`` the
-    timed block is repeated and every iteration time enters the statistics.
+    ``cfg`` is resolved against the shape (so 'auto' fields take the model defaults).
     """
     cfg = models.resolve(cfg, tuple(example_shape))
     model = models.build_model(cfg, tuple(example_shape), num_classes)
@@ -36,19 +34,35 @@ def measure_step_time(cfg: TrainConfig, example_shape, num_classes=10, warmup=50
         float(next(iter(logs.values())))  # wait for the step to finish
         return (time.perf_counter() - t0) * 1000.0
 
-    for _ in range(warmup):
-        run_one()
-    times = [run_one() for _ in range(repeats) for _ in range(iters)]
-    macs = iteration_macs(model, m)
+    info = {"model": cfg.model, "layout": cfg.layout, "batch_size": m, "example_shape": list(example_shape),
+            "width": cfg.width, "conv_impl": cfg.conv_impl, "jit_compile": cfg.jit_compile,
+            "iteration_gmacs": iteration_macs(model, m) / 1e9}
+    return run_one, info
+
+
+def summarize(times, info, **settings):
+    """Statistics of per-iteration times (ms) with the settings that produced them."""
     median = statistics.median(times)
-    return {
-        "model": cfg.model, "layout": cfg.layout, "batch_size": m, "example_shape": list(example_shape),
-        "width": cfg.width, "conv_impl": cfg.conv_impl, "jit_compile": cfg.jit_compile,
-        "warmup": warmup, "iters": iters, "repeats": repeats,
-        "iteration_gmacs": macs / 1e9, "gflops_per_s": 2 * macs / 1e9 / (median / 1000.0),
-        "median_ms": median, "mean_ms": statistics.fmean(times),
-        "min_ms": min(times), "max_ms": max(times),
-    }
+    return {**info, **settings, "gflops_per_s": 2 * info["iteration_gmacs"] / (median / 1000.0),
+            "median_ms": median, "mean_ms": statistics.fmean(times), "min_ms": min(times), "max_ms": max(times),
+            "n_timed": len(times)}
+
+
+def measure_interleaved(cfgs, example_shape, num_classes=10, warmup=10, iters=10, repeats=3, seed=0,
+                        progress=None):
+    """Time several configs in one process, round-robin: every repeat times ``iters`` iterations of each config in
+    turn, so load from other processes and warm-up drift hit them alike. Returns one summary per config."""
+    prepared = [prepare_step(c, example_shape, num_classes, seed) for c in cfgs]
+    for run_one, _ in prepared:
+        for _ in range(warmup):
+            run_one()
+    times = [[] for _ in prepared]
+    for r in range(repeats):
+        for i, (run_one, info) in enumerate(prepared):
+            times[i].extend(run_one() for _ in range(iters))
+            if progress:
+                progress(r, info, times[i][-iters:])
+    return [summarize(t, info, warmup=warmup, iters=iters, repeats=repeats) for t, (_, info) in zip(times, prepared)]
 
 
 def forward_macs(keras_model):

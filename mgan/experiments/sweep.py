@@ -10,7 +10,7 @@ rows that compare them with the paper, and the figures. :func:`run` then
    JSON exists with the same point key (run key + scoring protocol) is skipped, so a re-run does no work and an
    interrupted sweep resumes at the first unfinished point (and the runner resumes an unfinished run from its last
    checkpoint);
-3. optionally times training iterations of some points (:func:`mgan.timing.measure_step_time`, METHODS §10.6);
+3. optionally times training iterations of some points (:func:`mgan.timing.measure_interleaved`, METHODS §10.6);
 4. aggregates mean ± std over seeds and writes ``table.md``, ``results.json``, the figures and a copy of each run's
    manifest under ``<out>/manifests/`` (all atomically).
 
@@ -175,7 +175,7 @@ def _timing(exp, ctx, per_point):
     """ms per training iteration of the points in exp.timing, measured now in one go (METHODS §10.6)."""
     from mgan import data as data_lib
     from mgan import runner
-    from mgan.timing import measure_step_time
+    from mgan.timing import measure_interleaved
 
     path = os.path.join(ctx.out, "points", "timing.json")
     seed0 = {lab: recs[0] for lab, recs in per_point.items() if recs}
@@ -189,21 +189,22 @@ def _timing(exp, ctx, per_point):
     out = {"key": key, "device": runner.device_info(), "versions": runner.versions(),
            "protocol": f"METHODS §10.6: median wall time of one complete training iteration (D step, G step, centers "
                        f"and weights) on a fixed in-memory batch of 64, after {ctx.scale.timing_warmup} warm-up "
-                       f"iterations, over {ctx.scale.timing_iters} timed iterations; network width as in the run; "
-                       f"all rows measured in the same process one after the other",
+                       f"iterations each, over {ctx.scale.timing_iters} timed iterations each; network width as in the run; "
+                       f"all rows measured in the same process, round-robin (mgan.timing.measure_interleaved)",
            "rows": {}}
-    for i, (lab, _) in enumerate(want):
+    cfgs = []
+    for lab, _ in want:
         manifest = runs_lib.read_manifest(_abs(seed0[lab]["run"]["dir"]))
-        cfg = runs_lib.config_from_dict(manifest["config"]).replace(batch_size=64, out="")
-        info = data_lib.dataset_info(cfg.dataset)
-        _log(f"[{exp.script}] timing {i + 1}/{len(want)}: {lab} ({ctx.scale.timing_warmup} warm-up + "
-             f"{ctx.scale.timing_iters} iterations)")
-        r = measure_step_time(cfg, tuple(info.example_shape), num_classes=info.num_classes,
-                              warmup=ctx.scale.timing_warmup, iters=ctx.scale.timing_iters)
-        out["rows"][lab] = r
-        import keras
-
-        keras.backend.clear_session()
+        cfgs.append(runs_lib.config_from_dict(manifest["config"]).replace(batch_size=64, out=""))
+    if cfgs:
+        info = data_lib.dataset_info(cfgs[0].dataset)
+        repeats = min(5, ctx.scale.timing_iters)
+        _log(f"[{exp.script}] timing {len(want)} models round-robin ({ctx.scale.timing_warmup} warm-up + "
+             f"{repeats} rounds of {max(1, ctx.scale.timing_iters // repeats)} iterations each)")
+        results = measure_interleaved(cfgs, tuple(info.example_shape), num_classes=info.num_classes,
+                                      warmup=ctx.scale.timing_warmup, iters=max(1, ctx.scale.timing_iters // repeats),
+                                      repeats=repeats)
+        out["rows"] = {lab: r for (lab, _), r in zip(want, results)}
     ref = exp.timing_reference
     if ref in out["rows"]:
         for lab, r in out["rows"].items():
