@@ -22,6 +22,8 @@ class TrainConfig:
                     ["auto", "train", "test", "train+test"])
     data_dir: str = _f("", "directory with <dataset>.npz (default: $MGAN_DATA_DIR, then TFDS)")
     out: str = _f("", "run directory (required); re-running with the same --out resumes")
+    celeba_crop: int = _f(108, "CelebA center-crop size before resizing to 64x64 (carpedm20/DCGAN-tensorflow: 108)")
+    synthetic_seed: int = _f(0, "seed of the KM-GAN synthetic stand-in data set (§6.7)")
     # length and batching
     steps: int = _f(0, "training iterations (one D step + G step each); 0 = --epochs over the data (D28)")
     epochs: float = _f(25.0, "training length in epochs when --steps=0 (D28: 25, carpedm20/DCGAN-tensorflow)")

@@ -109,7 +109,8 @@ def setup_determinism(cfg):
 
 def load_data(cfg):
     split = default_split(cfg)
-    dataset = data_lib.load_dataset(cfg.dataset, split=split, data_dir=cfg.data_dir or None)
+    dataset = data_lib.load_dataset(cfg.dataset, split=split, data_dir=cfg.data_dir or None,
+                                    celeba_crop=cfg.celeba_crop, synthetic_seed=cfg.synthetic_seed)
     return dataset, split
 
 

@@ -28,11 +28,14 @@ from mgan import io
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_RUNS_DIR = os.path.join(REPO_ROOT, "runs")
 KEY_LENGTH = 12
-KEY_VERSION = 1
+KEY_VERSION = 2
 
-# Fields that never change what a run computes.
+# Fields that never change what a run computes (conv_impl: the fast layers compute the same function as the plain
+# Keras ones, tested in tests/test_fast_layers.py and tests/test_models.py).
 NON_RESULT_FIELDS = frozenset({"out", "progress", "checkpoint_every", "sample_every", "log_every", "keep_checkpoints",
-                               "data_dir", "jit_compile"})
+                               "data_dir", "jit_compile", "conv_impl"})
+# Fields that matter for one data set only.
+DATASET_FIELDS = {"celeba_crop": "celeba", "synthetic_seed": "synthetic"}
 
 # Counts calls of mgan.runner.train made by this module (tests assert that re-runs do not retrain).
 TRAIN_CALLS = {"n": 0}
@@ -46,7 +49,8 @@ def canonical_config(cfg):
     spec = data_lib.dataset_info(cfg.dataset)
     resolved = models.resolve(cfg, tuple(spec.example_shape))
     resolved = resolved.replace(split=runner.default_split(resolved))
-    d = {k: v for k, v in resolved.to_dict().items() if k not in NON_RESULT_FIELDS}
+    d = {k: v for k, v in resolved.to_dict().items()
+         if k not in NON_RESULT_FIELDS and DATASET_FIELDS.get(k, cfg.dataset) == cfg.dataset}
     if d["steps"] > 0:
         d.pop("epochs")
     return d
