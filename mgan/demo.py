@@ -6,8 +6,10 @@ needed: the digits ship with scikit-learn. Re-running resumes.
 """
 import os
 
-import numpy as np
-from absl import app, flags
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+from absl import app, flags, logging  # noqa: E402
 
 flags.DEFINE_string("out", "runs/demo", "output directory")
 flags.DEFINE_integer("steps", 800, "training iterations per model")
@@ -17,6 +19,7 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     del argv
+    logging.set_verbosity(logging.WARNING)
     from mgan import runner, sampling
     from mgan.config import TrainConfig
     grids = []
