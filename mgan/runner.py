@@ -219,7 +219,8 @@ def train(cfg, explicit=()):
     manifest.setdefault("segments", [])
     io.atomic_write_json(os.path.join(out, "manifest.json"), manifest)
     if start >= total_steps and os.path.exists(os.path.join(out, "generator.keras")):
-        manifest["status"] = "complete"
+        manifest["status"] = "complete"  # re-running a finished run changes nothing
+        io.atomic_write_json(os.path.join(out, "manifest.json"), manifest)
         return manifest
 
     train_fn = tf.function(model.train_step, jit_compile=cfg.jit_compile, reduce_retracing=True)

@@ -59,6 +59,9 @@ def test_resume_equals_uninterrupted_run(tmp_path):
     assert_same_weights(gen_weights(tmp_path / "a"), gen_weights(tmp_path / "b"))
     steps = [json.loads(x)["step"] for x in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
     assert steps == list(range(1, 7))
+    runner.train(cfg(tmp_path / "b", steps=6))  # re-running a finished run changes nothing
+    assert json.loads((tmp_path / "b" / "manifest.json").read_text())["status"] == "complete"
+    assert_same_weights(gen_weights(tmp_path / "a"), gen_weights(tmp_path / "b"))
 
 
 def test_centers_and_optimizer_state_are_checkpointed(tmp_path):
