@@ -20,6 +20,21 @@ def pairwise_norm(a, b, norm_eps=NORM_EPS):
     return tf.sqrt(tf.reduce_sum(tf.square(d), axis=-1) + norm_eps)
 
 
+def dmgan_loss_terms(real_features, fake_features, real_centers, fake_centers, weights=None, norm_eps=NORM_EPS):
+    """The batch means of DMGAN's loss terms: ``(l_ip, gap, weighted_gap)`` with
+    l_ip = mean_i ||f_r,i - c_r,i|| + mean_i ||f_f,i - c_f,i|| (Eq. 2), gap = mean_i ||f_f,i - f_r,i|| (-L_d, Eq. 1)
+    and weighted_gap = mean_i(w_i * ||f_f,i - f_r,i||) (= gap when ``weights`` is None). Centers and weights are
+    constants (stop-gradient)."""
+    real_centers = tf.stop_gradient(_f32(real_centers))
+    fake_centers = tf.stop_gradient(_f32(fake_centers))
+    l_ip = tf.reduce_mean(pairwise_norm(real_features, real_centers, norm_eps)) + tf.reduce_mean(
+        pairwise_norm(fake_features, fake_centers, norm_eps))
+    per_sample_gap = pairwise_norm(fake_features, real_features, norm_eps)
+    gap = tf.reduce_mean(per_sample_gap)
+    weighted = gap if weights is None else tf.reduce_mean(tf.stop_gradient(_f32(weights)) * per_sample_gap)
+    return l_ip, gap, weighted
+
+
 def dmgan_discriminator_loss(real_features, fake_features, real_centers, fake_centers, lam, weights=None,
                              norm_eps=NORM_EPS):
     """DMGAN Eq. 5 (Eq. 8 with ``weights``): the discriminator loss L_D = L_ip + lam * L_d.
@@ -33,14 +48,9 @@ def dmgan_discriminator_loss(real_features, fake_features, real_centers, fake_ce
     Returns:
       mean_i ||f_r,i - c_r,i|| + mean_i ||f_f,i - c_f,i|| - lam * mean_i(w_i * ||f_f,i - f_r,i||).
     """
-    real_centers = tf.stop_gradient(_f32(real_centers))
-    fake_centers = tf.stop_gradient(_f32(fake_centers))
-    l_ip = tf.reduce_mean(pairwise_norm(real_features, real_centers, norm_eps)) + tf.reduce_mean(
-        pairwise_norm(fake_features, fake_centers, norm_eps))
-    gap = pairwise_norm(fake_features, real_features, norm_eps)
-    if weights is not None:
-        gap = tf.stop_gradient(_f32(weights)) * gap
-    return l_ip - tf.cast(lam, tf.float32) * tf.reduce_mean(gap)
+    l_ip, _, weighted_gap = dmgan_loss_terms(real_features, fake_features, real_centers, fake_centers, weights,
+                                             norm_eps)
+    return l_ip - tf.cast(lam, tf.float32) * weighted_gap
 
 
 def dmgan_generator_loss(real_features, fake_features, norm_eps=NORM_EPS):

@@ -115,3 +115,13 @@ def test_update_centers_hand_computed():
                                rtol=1e-6)
     # gamma = 0: DMGAN-f, nothing moves
     np.testing.assert_array_equal(centers.update_centers(c, f, y, 0.0).numpy(), c)
+
+
+def test_dmgan_loss_terms_match_numpy_and_compose_the_loss():
+    fr, ff, cr, cf = (RNG.normal(size=(9, 5)).astype(np.float32) for _ in range(4))
+    w = RNG.uniform(1, 5, size=9).astype(np.float32)
+    l_ip, gap, wgap = (t.numpy() for t in losses.dmgan_loss_terms(fr, ff, cr, cf, weights=w))
+    assert rel_err(l_ip, np_norm(fr - cr).mean() + np_norm(ff - cf).mean()) < 1e-5
+    assert rel_err(gap, np_norm(ff - fr).mean()) < 1e-5
+    assert rel_err(wgap, np.mean(w * np_norm(ff - fr))) < 1e-5
+    assert rel_err(losses.dmgan_discriminator_loss(fr, ff, cr, cf, 1.7, weights=w).numpy(), l_ip - 1.7 * wgap) < 1e-5

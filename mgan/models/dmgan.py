@@ -70,7 +70,8 @@ class DMGAN(GANModel):
                 c_real = tf.gather(self.real_centers, y_real)
                 c_fake = tf.gather(self.fake_centers, y_fake)
                 w = losses.adaptive_weights(x, fake, self.wa_eps) if self.weight_adaption else None
-                d_loss = losses.dmgan_discriminator_loss(f_real, f_fake, c_real, c_fake, self.lam, w, self.norm_eps)
+                l_ip, gap, weighted_gap = losses.dmgan_loss_terms(f_real, f_fake, c_real, c_fake, w, self.norm_eps)
+                d_loss = l_ip - self.lam * weighted_gap  # Eq. 5 / Eq. 8 (= losses.dmgan_discriminator_loss)
             d_grads = d_tape.gradient(d_loss, D.trainable_variables)
             self.d_optimizer.apply_gradients(zip(d_grads, D.trainable_variables))
             self.clip_discriminator()
@@ -87,11 +88,8 @@ class DMGAN(GANModel):
                 f_fake = D(G(g_in, training=False), training=False)
             self.real_centers.assign(centers_lib.update_centers(self.real_centers, f_real, y_real, self.gamma))
             self.fake_centers.assign(centers_lib.update_centers(self.fake_centers, f_fake, y_fake, self.gamma))
-        l_ip = losses.pairwise_norm(f_real, c_real, self.norm_eps) + losses.pairwise_norm(f_fake, c_fake,
-                                                                                            self.norm_eps)
-        l_d = -losses.pairwise_norm(f_fake, f_real, self.norm_eps)
         return self.record(
-            d_loss=d_loss, g_loss=g_loss, l_ip=tf.reduce_mean(l_ip), l_d=tf.reduce_mean(l_d),
+            d_loss=d_loss, g_loss=g_loss, l_ip=l_ip, l_d=-gap,
             real_center_norm=tf.reduce_mean(tf.norm(self.real_centers, axis=1)),
             fake_center_norm=tf.reduce_mean(tf.norm(self.fake_centers, axis=1)),
             w_max=tf.reduce_max(w) if w is not None else tf.constant(1.0))
