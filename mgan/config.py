@@ -57,6 +57,11 @@ class TrainConfig:
     label_mode: str = _f("auto", "labels (D2): conditional | inherit | single_fake_center | unlabeled",
                          ["auto", "conditional", "inherit", "single_fake_center", "unlabeled"])
     center_features: str = _f("pre_update", "features for the center update (D7)", ["pre_update", "recomputed"])
+    ip_norm: str = _f("squared", "distance in the identity preserving loss L_ip (D32): squared (center-loss form) | "
+                               "plain (Eq. 2 as printed)", ["squared", "plain"])
+    wa_normalize: bool = _f(False, "waDMGAN: divide the Eq. 7 weights by their batch mean (D33)")
+    d_batches: str = _f("separate", "D13: real and fake batches through D in separate calls | joint (one call, one BN "
+                                    "batch)", ["separate", "joint"])
     norm_eps: float = _f(1e-12, "epsilon inside the Euclidean norms' square root")
     wa_eps: float = _f(1e-8, "epsilon of the waDMGAN weight denominator")
     # sampling

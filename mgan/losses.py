@@ -1,13 +1,15 @@
 """Loss functions as pure functions of tensors (batch first). The public, documented math of the package.
 
 Every function accepts NumPy arrays or tensors and returns a scalar float32 tensor (per-sample helpers return [m]).
-Norms are plain Euclidean norms computed as ``sqrt(sum(v**2) + norm_eps)``: the papers' norms are not squared, and
-the small ``norm_eps`` (METHODS §4.1, flag ``norm_eps``) only keeps the gradient finite at 0.
+Plain norms are Euclidean norms computed as ``sqrt(sum(v**2) + norm_eps)``; the small ``norm_eps`` (METHODS §4.1,
+flag ``norm_eps``) only keeps the gradient finite at 0. DMGAN's identity-preserving loss L_ip uses squared distances
+by default (METHODS D32, ``ip_norm='squared'``); L_d and L_G are always plain norms.
 """
 import tensorflow as tf
 
 NORM_EPS = 1e-12
 WA_EPS = 1e-8
+IP_NORMS = ("squared", "plain")  # METHODS D32: the distance of L_ip (Eq. 2); 'plain' is Eq. 2 as printed
 
 
 def _f32(x):
@@ -20,23 +22,55 @@ def pairwise_norm(a, b, norm_eps=NORM_EPS):
     return tf.sqrt(tf.reduce_sum(tf.square(d), axis=-1) + norm_eps)
 
 
-def dmgan_loss_terms(real_features, fake_features, real_centers, fake_centers, weights=None, norm_eps=NORM_EPS):
-    """The batch means of DMGAN's loss terms: ``(l_ip, gap, weighted_gap)`` with
-    l_ip = mean_i ||f_r,i - c_r,i|| + mean_i ||f_f,i - c_f,i|| (Eq. 2), gap = mean_i ||f_f,i - f_r,i|| (-L_d, Eq. 1)
-    and weighted_gap = mean_i(w_i * ||f_f,i - f_r,i||) (= gap when ``weights`` is None). Centers and weights are
-    constants (stop-gradient)."""
+def squared_distance(a, b):
+    """Per-row squared Euclidean distance ||a_i - b_i||², shape [m] (the center-loss form, METHODS D32)."""
+    d = _f32(a) - _f32(b)
+    return tf.reduce_sum(tf.square(d), axis=-1)
+
+
+def ip_distance(features, centers, ip_norm="squared", norm_eps=NORM_EPS):
+    """Per-sample L_ip distance of each feature to its center: ||f_i - c_i||² ('squared', D32) or ||f_i - c_i||
+    ('plain', Eq. 2 as printed). Shape [m]."""
+    if ip_norm == "squared":
+        return squared_distance(features, centers)
+    if ip_norm == "plain":
+        return pairwise_norm(features, centers, norm_eps)
+    raise ValueError(f"unknown ip_norm {ip_norm!r}; valid: {list(IP_NORMS)}")
+
+
+def _check_pairs(real_features, fake_features, real_centers, fake_centers, weights):
+    shapes = [t.shape for t in (real_features, fake_features, real_centers, fake_centers)]
+    if any(s.rank != 2 or not s.is_compatible_with(shapes[0]) for s in shapes):
+        raise ValueError(f"features and centers must all be [m, d] and paired by index; got shapes "
+                         f"{[tuple(s) for s in shapes]}")
+    if weights is not None and not weights.shape.is_compatible_with(shapes[0][:1]):
+        raise ValueError(f"weights must have shape [m] = {tuple(shapes[0][:1])}, got {tuple(weights.shape)}")
+
+
+def dmgan_loss_terms(real_features, fake_features, real_centers, fake_centers, weights=None, norm_eps=NORM_EPS,
+                     ip_norm="squared"):
+    """The batch means of DMGAN's loss terms: ``(l_ip, gap, weighted_gap)``.
+
+    l_ip = mean_i dist(f_r,i, c_r,i) + mean_i dist(f_f,i, c_f,i) (Eq. 2; dist per ``ip_norm``: squared by D32,
+    plain as printed), gap = mean_i ||f_f,i - f_r,i|| (-L_d, Eq. 1, plain norm) and
+    weighted_gap = mean_i(w_i * ||f_f,i - f_r,i||) (Eq. 8; = gap when ``weights`` is None). Centers and weights are
+    constants (stop-gradient). Shapes: features and centers [m, d], weights [m].
+    """
+    real_features, fake_features = _f32(real_features), _f32(fake_features)
     real_centers = tf.stop_gradient(_f32(real_centers))
     fake_centers = tf.stop_gradient(_f32(fake_centers))
-    l_ip = tf.reduce_mean(pairwise_norm(real_features, real_centers, norm_eps)) + tf.reduce_mean(
-        pairwise_norm(fake_features, fake_centers, norm_eps))
+    weights = None if weights is None else tf.stop_gradient(_f32(weights))
+    _check_pairs(real_features, fake_features, real_centers, fake_centers, weights)
+    l_ip = tf.reduce_mean(ip_distance(real_features, real_centers, ip_norm, norm_eps)) + tf.reduce_mean(
+        ip_distance(fake_features, fake_centers, ip_norm, norm_eps))
     per_sample_gap = pairwise_norm(fake_features, real_features, norm_eps)
     gap = tf.reduce_mean(per_sample_gap)
-    weighted = gap if weights is None else tf.reduce_mean(tf.stop_gradient(_f32(weights)) * per_sample_gap)
+    weighted = gap if weights is None else tf.reduce_mean(weights * per_sample_gap)
     return l_ip, gap, weighted
 
 
 def dmgan_discriminator_loss(real_features, fake_features, real_centers, fake_centers, lam, weights=None,
-                             norm_eps=NORM_EPS):
+                             ip_norm="squared", norm_eps=NORM_EPS):
     """DMGAN Eq. 5 (Eq. 8 with ``weights``): the discriminator loss L_D = L_ip + lam * L_d.
 
     Args:
@@ -45,11 +79,12 @@ def dmgan_discriminator_loss(real_features, fake_features, real_centers, fake_ce
         treated as constants (stop-gradient), as in center loss.
       lam: λ, the weight of the discriminative loss.
       weights: optional [m] waDMGAN weights w_i (Eq. 7); None means w_i = 1 (regular DMGAN).
+      ip_norm: 'squared' (METHODS D32, default: the center-loss form ||f - c||²) or 'plain' (Eq. 2 as printed).
     Returns:
-      mean_i ||f_r,i - c_r,i|| + mean_i ||f_f,i - c_f,i|| - lam * mean_i(w_i * ||f_f,i - f_r,i||).
+      mean_i dist(f_r,i, c_r,i) + mean_i dist(f_f,i, c_f,i) - lam * mean_i(w_i * ||f_f,i - f_r,i||).
     """
     l_ip, _, weighted_gap = dmgan_loss_terms(real_features, fake_features, real_centers, fake_centers, weights,
-                                             norm_eps)
+                                             norm_eps, ip_norm)
     return l_ip - tf.cast(lam, tf.float32) * weighted_gap
 
 
@@ -58,17 +93,24 @@ def dmgan_generator_loss(real_features, fake_features, norm_eps=NORM_EPS):
     return tf.reduce_mean(pairwise_norm(fake_features, real_features, norm_eps))
 
 
-def adaptive_weights(real_images, fake_images, wa_eps=WA_EPS):
+def adaptive_weights(real_images, fake_images, wa_eps=WA_EPS, normalize=False):
     """waDMGAN Eq. 7: w_i = exp(mean_j L1_j / L1_i), L1_i = sum over pixels of |G(z_i) - x_i|. Shape [m].
 
     The weights are a ratio, so summing or averaging over pixels gives the same w. ``wa_eps`` (METHODS §4.3)
-    guards the division; there is no cap. The result carries no gradient.
+    guards the division; there is no cap. With ``normalize`` (METHODS D33, flag ``wa_normalize``) the weights are
+    divided by their batch mean, so mean_i w_i = 1 and λ keeps DMGAN's scale (Eq. 7 as printed has mean_i w_i ≥ e).
+    The result carries no gradient.
     """
     real = _f32(real_images)
     fake = _f32(fake_images)
+    if real.shape != fake.shape:
+        raise ValueError(f"real and fake images must have the same shape, got {real.shape} and {fake.shape}")
     axes = list(range(1, len(real.shape)))
     l1 = tf.reduce_sum(tf.abs(fake - real), axis=axes)
-    return tf.stop_gradient(tf.exp(tf.reduce_mean(l1) / (l1 + wa_eps)))
+    w = tf.exp(tf.reduce_mean(l1) / (l1 + wa_eps))
+    if normalize:
+        w = w / tf.reduce_mean(w)
+    return tf.stop_gradient(w)
 
 
 def dcgan_discriminator_loss(real_logits, fake_logits):

@@ -17,14 +17,19 @@ def np_norm(v):
     return np.sqrt(np.sum(np.asarray(v, np.float64) ** 2, axis=-1))
 
 
+def np_ip(v, ip_norm):
+    return np_norm(v) ** 2 if ip_norm == "squared" else np_norm(v)
+
+
+@pytest.mark.parametrize("ip_norm", ["squared", "plain"])
 @pytest.mark.parametrize("use_weights", [False, True])
 @pytest.mark.parametrize("m,d,lam", [(64, 500, 1.2), (7, 3, 1.8), (1, 16, 0.0)])
-def test_dmgan_discriminator_loss_matches_numpy(m, d, lam, use_weights):
+def test_dmgan_discriminator_loss_matches_numpy(m, d, lam, use_weights, ip_norm):
     fr, ff, cr, cf = (RNG.normal(size=(m, d)).astype(np.float32) for _ in range(4))
     w = RNG.uniform(1, 5, size=m).astype(np.float32) if use_weights else None
-    got = losses.dmgan_discriminator_loss(fr, ff, cr, cf, lam, weights=w).numpy()
+    got = losses.dmgan_discriminator_loss(fr, ff, cr, cf, lam, weights=w, ip_norm=ip_norm).numpy()
     w64 = np.ones(m) if w is None else w.astype(np.float64)
-    want = np_norm(fr - cr).mean() + np_norm(ff - cf).mean() - lam * np.mean(w64 * np_norm(ff - fr))
+    want = np_ip(fr - cr, ip_norm).mean() + np_ip(ff - cf, ip_norm).mean() - lam * np.mean(w64 * np_norm(ff - fr))
     assert rel_err(got, want) < 1e-5
 
 
@@ -33,12 +38,35 @@ def test_dmgan_generator_loss_matches_numpy():
     assert rel_err(losses.dmgan_generator_loss(fr, ff).numpy(), np_norm(ff - fr).mean()) < 1e-5
 
 
-def test_norms_are_not_squared():
-    # one sample at distance 3 from its center: a squared norm would give 9
+def test_l_ip_is_squared_by_default_and_l_d_never_is():
+    # D32: a sample at distance 3 from its center costs 9 in L_ip (squared) or 3 (plain); L_d and L_G stay plain
     f = np.array([[3.0, 0.0]], np.float32)
     z = np.zeros_like(f)
-    assert abs(losses.dmgan_discriminator_loss(f, z, z, z, lam=0.0).numpy() - 3.0) < 1e-5
+    assert abs(losses.dmgan_discriminator_loss(f, z, z, z, lam=0.0).numpy() - 9.0) < 1e-5
+    assert abs(losses.dmgan_discriminator_loss(f, z, z, z, lam=0.0, ip_norm="plain").numpy() - 3.0) < 1e-5
+    assert abs(losses.dmgan_discriminator_loss(z, f, z, z, lam=1.0).numpy() - (9.0 - 3.0)) < 1e-5
     assert abs(losses.dmgan_generator_loss(z, f).numpy() - 3.0) < 1e-5
+
+
+def test_squared_l_ip_gradient_is_the_center_loss_step():
+    # d/df ||f - c||² = 2 (f - c): the direction of Eq. 3's center update, so one gradient step on L_ip moves each
+    # feature straight toward its center (what makes the squared form the center-loss form)
+    f = tf.Variable([[3.0, 1.0], [-1.0, 2.0]])
+    c = np.array([[1.0, 1.0], [0.0, 0.0]], np.float32)
+    with tf.GradientTape() as tape:
+        l_ip, _, _ = losses.dmgan_loss_terms(f, tf.zeros((2, 2)), c, np.zeros((2, 2), np.float32))
+    m = len(c)  # batch mean
+    np.testing.assert_allclose(tape.gradient(l_ip, f).numpy(), 2 * (f.numpy() - c) / m, rtol=1e-6)
+
+
+def test_unknown_ip_norm_and_unpaired_shapes_fail():
+    a = np.zeros((4, 3), np.float32)
+    with pytest.raises(ValueError, match="ip_norm"):
+        losses.dmgan_discriminator_loss(a, a, a, a, 1.0, ip_norm="cubed")
+    with pytest.raises(ValueError, match="paired by index"):
+        losses.dmgan_loss_terms(a, a[:3], a, a)
+    with pytest.raises(ValueError, match=r"weights must have shape \[m\]"):
+        losses.dmgan_loss_terms(a, a, a, a, weights=np.ones(5, np.float32))
 
 
 def test_discriminator_loss_centers_carry_no_gradient_and_gap_sign():
@@ -64,6 +92,19 @@ def test_adaptive_weights_match_numpy(shape):
     l1 = np.abs(g.astype(np.float64) - x).reshape(shape[0], -1).sum(1)
     want = np.exp(l1.mean() / l1)
     assert rel_err(losses.adaptive_weights(x, g).numpy(), want) < 1e-5
+
+
+@pytest.mark.parametrize("shape", [(16, 28, 28, 1), (3, 100)])
+def test_normalized_adaptive_weights_match_numpy_and_average_one(shape):
+    x = RNG.uniform(-1, 1, size=shape).astype(np.float32)
+    g = RNG.uniform(-1, 1, size=shape).astype(np.float32)
+    l1 = np.abs(g.astype(np.float64) - x).reshape(shape[0], -1).sum(1)
+    w = np.exp(l1.mean() / l1)
+    got = losses.adaptive_weights(x, g, normalize=True).numpy()
+    assert rel_err(got, w / w.mean()) < 1e-5
+    assert abs(got.mean() - 1.0) < 1e-5
+    # D33: as printed, every weight is above 1 and their mean is at least e (λ is scaled up by about 3)
+    assert losses.adaptive_weights(x, g).numpy().mean() >= np.e - 1e-5
 
 
 def test_adaptive_weights_equal_gaps_give_e_and_small_gap_gets_large_weight():
@@ -121,7 +162,9 @@ def test_dmgan_loss_terms_match_numpy_and_compose_the_loss():
     fr, ff, cr, cf = (RNG.normal(size=(9, 5)).astype(np.float32) for _ in range(4))
     w = RNG.uniform(1, 5, size=9).astype(np.float32)
     l_ip, gap, wgap = (t.numpy() for t in losses.dmgan_loss_terms(fr, ff, cr, cf, weights=w))
-    assert rel_err(l_ip, np_norm(fr - cr).mean() + np_norm(ff - cf).mean()) < 1e-5
+    assert rel_err(l_ip, (np_norm(fr - cr) ** 2).mean() + (np_norm(ff - cf) ** 2).mean()) < 1e-5
+    l_plain = losses.dmgan_loss_terms(fr, ff, cr, cf, weights=w, ip_norm="plain")[0].numpy()
+    assert rel_err(l_plain, np_norm(fr - cr).mean() + np_norm(ff - cf).mean()) < 1e-5
     assert rel_err(gap, np_norm(ff - fr).mean()) < 1e-5
     assert rel_err(wgap, np.mean(w * np_norm(ff - fr))) < 1e-5
     assert rel_err(losses.dmgan_discriminator_loss(fr, ff, cr, cf, 1.7, weights=w).numpy(), l_ip - 1.7 * wgap) < 1e-5

@@ -54,11 +54,24 @@ def test_dmgan_family_steps_in_every_label_mode(model, label_mode):
     assert max(float(tf.reduce_max(tf.abs(v))) for v in m.discriminator.trainable_variables) <= 0.1 + 1e-7
 
 
-def test_dmgan_step_reproduces_the_paper_update_by_hand():
-    """One DMGAN iteration equals Algorithm 1 computed step by step with the public functions."""
+def _features(D, x, fake, d_batches):
+    if d_batches == "joint":  # D13 alternative: one call, one BN batch of 2m
+        f = D(tf.concat([x, fake], 0), training=True)
+        return f[:len(x)], f[len(x):]
+    return D(x, training=True), D(fake, training=True)
+
+
+@pytest.mark.parametrize("model,ip_norm,d_batches,wa_normalize", [
+    ("dmgan", "squared", "separate", False), ("dmgan", "plain", "separate", False),
+    ("dmgan", "squared", "joint", False), ("wadmgan", "squared", "separate", True),
+    ("wadmgan", "plain", "separate", False)])
+def test_dmgan_step_reproduces_the_paper_update_by_hand(model, ip_norm, d_batches, wa_normalize):
+    """One DMGAN iteration equals Algorithm 1 (2) computed step by step with the public functions."""
     shape = (8, 8, 1)
-    cfg, m = make("dmgan", shape, label_mode="conditional", gamma=0.5, lam=1.3)
-    _, ref = make("dmgan", shape, label_mode="conditional", gamma=0.5, lam=1.3)
+    kw = dict(label_mode="conditional", gamma=0.5, lam=1.3, ip_norm=ip_norm, d_batches=d_batches,
+              wa_normalize=wa_normalize)
+    cfg, m = make(model, shape, **kw)
+    _, ref = make(model, shape, **kw)
     ref.set_weights(m.get_weights())
     x, y, z = batch(cfg, shape)
     m.real_centers.assign(tf.random.normal(m.real_centers.shape, seed=1))
@@ -68,19 +81,22 @@ def test_dmgan_step_reproduces_the_paper_update_by_hand():
     g_in = tf.concat([z, tf.one_hot(y, 10)], 1)
     with tf.GradientTape(persistent=True) as tape:
         fake = G(g_in, training=True)
-        fr, ff = D(x, training=True), D(fake, training=True)
+        fr, ff = _features(D, x, fake, d_batches)
+        w = losses.adaptive_weights(x, fake, normalize=wa_normalize) if model == "wadmgan" else None
         ld = losses.dmgan_discriminator_loss(fr, ff, tf.gather(ref.real_centers, y), tf.gather(ref.fake_centers, y),
-                                             1.3)
+                                             1.3, weights=w, ip_norm=ip_norm)
     ref.d_optimizer.apply_gradients(zip(tape.gradient(ld, D.trainable_variables), D.trainable_variables))
     for v in D.trainable_variables:
         v.assign(tf.clip_by_value(v, -0.1, 0.1))
     with tape:
-        lg = losses.dmgan_generator_loss(D(x, training=True), D(fake, training=True))
+        lg = losses.dmgan_generator_loss(*_features(D, x, fake, d_batches))
     ref.g_optimizer.apply_gradients(zip(tape.gradient(lg, G.trainable_variables), G.trainable_variables))
     new_real = centers.update_centers(ref.real_centers, fr, y, 0.5)
     new_fake = centers.update_centers(ref.fake_centers, ff, y, 0.5)
 
     logs = m.train_step((x, y, z))
+    if w is not None:
+        np.testing.assert_allclose(float(logs["w_max"]), float(tf.reduce_max(w)), rtol=1e-5)
     np.testing.assert_allclose(float(logs["d_loss"]), float(ld), rtol=1e-5)
     np.testing.assert_allclose(float(logs["g_loss"]), float(lg), rtol=1e-5)
     np.testing.assert_allclose(m.real_centers.numpy(), new_real.numpy(), rtol=1e-4, atol=1e-6)

@@ -174,8 +174,12 @@ def _resolve_reference(fid_reference, fid_ref_split, dataset, network, data_dir,
 def score_images(images_uint8, metric="inception", dataset=None, is_splits=10, fid_reference=None,
                  fid_ref_split=None, *, network=None, inception_path=None, data_dir=None, batch_size=None,
                  cache_root=None, classifier_seed=0, classifier_options=None, cross_check=True, progress=True,
-                 extra_protocol=None):
+                 extra_protocol=None, labels=None):
     """Score uint8 NHWC images with `metric` ('inception' | 'classifier'). Returns numbers + `protocol`.
+
+    labels: the conditioning labels of the samples (conditional generators), or None. With the classifier metric
+        the result also holds `class_report` (mgan.metrics.class_report: classes covered, agreement with
+        `labels`, confidence, within-class diversity relative to real images of `dataset`).
 
     is_splits: consecutive splits for the (classifier/Inception) score; 0 or None skips the score.
     fid_reference: None; uint8 reference images; precomputed statistics {'mu', 'sigma', 'n', ...}; or a split name.
@@ -194,11 +198,11 @@ def score_images(images_uint8, metric="inception", dataset=None, is_splits=10, f
         raise ValueError(f"metric {metric!r} but the given network is a {net.kind!r} network")
     kwargs = {} if batch_size is None else {"batch_size": batch_size}
     logits, feats = net.logits_and_features(x, progress=progress, **kwargs)
-    labels = net.labels()
+    names = net.labels()
     prefix = {"inception": ("is", "fid"), "classifier": ("classifier_score", "classifier_fd")}[metric]
-    result = {"metric": metric, "label": labels["score"], "distance_label": labels["distance"]}
+    result = {"metric": metric, "label": names["score"], "distance_label": names["distance"]}
     n = int(x.shape[0])
-    protocol = {"metric": metric, "label": labels["score"], "distance_label": labels["distance"],
+    protocol = {"metric": metric, "label": names["score"], "distance_label": names["distance"],
                 "network": net.describe(), "n_samples": n, "samples_sha256": _sha256_images(x),
                 "image_shape": list(x.shape[1:])}
     if is_splits:
@@ -226,11 +230,28 @@ def score_images(images_uint8, metric="inception", dataset=None, is_splits=10, f
                         distance_math="float64 means and unbiased (ddof=1) covariances; "
                                       "Tr sqrt via scipy.linalg.sqrtm (imaginary part dropped if max |Im diag| <= "
                                       "1e-3, else error); tensorflow-gan trace_sqrt_product as cross-check")
+    if metric == "classifier":
+        result["class_report"] = _class_report(logits, x, labels, dataset, fid_ref_split, data_dir)
     protocol["versions"] = _versions()
     if extra_protocol:
         protocol.update(extra_protocol)
     result["protocol"] = protocol
     return result
+
+
+def _class_report(logits, x, labels, dataset, ref_split, data_dir):
+    """The class report of classifier-scored samples, with real images of the reference split for diversity."""
+    from mgan.metrics.class_report import class_report
+
+    real_x = real_y = None
+    if dataset:
+        from mgan import data as mdata
+
+        ref = mdata.load_dataset(dataset, split=ref_split if ref_split not in (None, "none") else "train",
+                                 data_dir=data_dir)
+        if tuple(ref.x.shape[1:]) == tuple(x.shape[1:]):
+            real_x, real_y = ref.x, ref.y
+    return class_report(logits, x, logits.shape[1], cond_labels=labels, real_images=real_x, real_labels=real_y)
 
 
 def score_npz(path, metric="inception", dataset=None, n=None, **kwargs):
@@ -243,25 +264,27 @@ def score_npz(path, metric="inception", dataset=None, n=None, **kwargs):
         if "x" not in f.files:
             raise ValueError(f"{path} has no array 'x' (keys: {', '.join(f.files)}); expected uint8 images under 'x'")
         x = f["x"]
+        y = f["y"] if "y" in f.files else None
     if x.dtype != np.uint8:
         raise TypeError(f"{path}: 'x' must be uint8 images, got {x.dtype}")
     n_file = int(x.shape[0])
     if n is not None and n < n_file:
         x = x[:int(n)]
+        y = None if y is None else y[:int(n)]
     with open(path, "rb") as fh:
         file_sha = hashlib.sha256(fh.read()).hexdigest()
     extra = dict(kwargs.pop("extra_protocol", None) or {})
     extra["samples"] = {"npz": path, "file_sha256": file_sha, "n_in_file": n_file, "n_used": int(x.shape[0]),
                         "n_requested": None if n is None else int(n)}
-    return score_images(x, metric=metric, dataset=dataset, extra_protocol=extra, **kwargs)
+    return score_images(x, metric=metric, dataset=dataset, extra_protocol=extra, labels=y, **kwargs)
 
 
 def score_run(run_dir, n=50000, metric="inception", dataset=None, seed=0, **kwargs):
     """Generate n samples from a training run (`mgan.sampling.generate_from_run`) and score them."""
     from mgan import sampling  # written concurrently; imported lazily
 
-    x, _ = sampling.generate_from_run(run_dir, int(n), seed=seed)
+    x, y = sampling.generate_from_run(run_dir, int(n), seed=seed)
     extra = dict(kwargs.pop("extra_protocol", None) or {})
     extra["samples"] = {"run_dir": os.path.abspath(os.fspath(run_dir)), "n": int(n), "seed": int(seed),
                         "generator": "mgan.sampling.generate_from_run (final checkpoint unless the run says otherwise)"}
-    return score_images(np.asarray(x), metric=metric, dataset=dataset, extra_protocol=extra, **kwargs)
+    return score_images(np.asarray(x), metric=metric, dataset=dataset, extra_protocol=extra, labels=y, **kwargs)

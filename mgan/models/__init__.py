@@ -29,6 +29,7 @@ class ModelSpec:
 def _build_dmgan(cfg, G, D, num_classes):
     return DMGAN(G, D, lam=cfg.lam, gamma=cfg.gamma, weight_adaption=cfg.weight_adaption, label_mode=cfg.label_mode,
                  center_features=cfg.center_features, norm_eps=cfg.norm_eps, wa_eps=cfg.wa_eps,
+                 ip_norm=cfg.ip_norm, wa_normalize=cfg.wa_normalize, d_batches=cfg.d_batches,
                  num_classes=num_classes, z_dim=cfg.z_dim, noise=cfg.noise, clip=cfg.clip, clip_scope=cfg.clip_scope,
                  n_gen=cfg.n_gen, sample_bn=cfg.sample_bn, name=cfg.model)
 

@@ -6,6 +6,7 @@ from mgan import losses
 from mgan.models.base import GANModel
 
 LABEL_MODES = ("conditional", "inherit", "single_fake_center", "unlabeled")
+D_BATCHES = ("separate", "joint")  # METHODS D13: D(x) and D(G(z)) as two calls, or one call on the concatenation
 
 
 class DMGAN(GANModel):
@@ -14,6 +15,9 @@ class DMGAN(GANModel):
     Args (besides GANModel's):
       lam: λ of Eq. 5.  gamma: center update ratio γ (0 = DMGAN-f).  weight_adaption: waDMGAN (Eq. 7, D6).
       label_mode: METHODS D2 / §4.4.  center_features: D7.  norm_eps, wa_eps: see mgan.losses.
+      ip_norm: distance of L_ip, 'squared' (D32) or 'plain' (Eq. 2 as printed).  wa_normalize: waDMGAN weights
+      divided by their batch mean (D33).  d_batches: D13, real and fake batches through D separately or jointly
+      (one BN batch of 2m).
     The real and fake centers are non-trainable variables of the model, so they are checkpointed with it.
     """
 
@@ -21,11 +25,15 @@ class DMGAN(GANModel):
 
     def __init__(self, generator, discriminator, *, lam, gamma, weight_adaption=False, label_mode="conditional",
                  center_features="pre_update", norm_eps=losses.NORM_EPS, wa_eps=losses.WA_EPS, feature_dim=None,
-                 num_classes, **kwargs):
+                 ip_norm="squared", wa_normalize=False, d_batches="separate", num_classes, **kwargs):
         if label_mode not in LABEL_MODES:
             raise ValueError(f"unknown label_mode {label_mode!r}; valid: {list(LABEL_MODES)}")
         if center_features not in ("pre_update", "recomputed"):
             raise ValueError(f"unknown center_features {center_features!r}; valid: ['pre_update', 'recomputed']")
+        if ip_norm not in losses.IP_NORMS:
+            raise ValueError(f"unknown ip_norm {ip_norm!r}; valid: {list(losses.IP_NORMS)}")
+        if d_batches not in D_BATCHES:
+            raise ValueError(f"unknown d_batches {d_batches!r}; valid: {list(D_BATCHES)}")
         super().__init__(generator, discriminator, num_classes=num_classes,
                          conditional=(label_mode == "conditional"), **kwargs)
         self.lam = float(lam)
@@ -35,6 +43,9 @@ class DMGAN(GANModel):
         self.center_features = center_features
         self.norm_eps = float(norm_eps)
         self.wa_eps = float(wa_eps)
+        self.ip_norm = ip_norm
+        self.wa_normalize = bool(wa_normalize)
+        self.d_batches = d_batches
         d = int(feature_dim or discriminator.output.shape[-1])
         k_real = 1 if label_mode == "unlabeled" else self.num_classes
         k_fake = 1 if label_mode in ("unlabeled", "single_fake_center") else self.num_classes
@@ -56,6 +67,14 @@ class DMGAN(GANModel):
         fake = zeros if self.label_mode in ("unlabeled", "single_fake_center") else y
         return real, fake
 
+    def features(self, x, fake, training=True):
+        """(D(x), D(fake)): two calls (D13 default) or one call on the concatenated batch ('joint')."""
+        D = self.discriminator
+        if self.d_batches == "joint":
+            f = D(tf.concat([x, fake], axis=0), training=training)
+            return f[:tf.shape(x)[0]], f[tf.shape(x)[0]:]
+        return D(x, training=training), D(fake, training=training)
+
     def train_step(self, data):
         x, y, z = data
         y_real, y_fake = self.center_labels(y)
@@ -65,27 +84,25 @@ class DMGAN(GANModel):
             fake = G(g_in, training=True)
             # D step (Eq. 5 / Eq. 8)
             with tf.GradientTape() as d_tape:
-                f_real = D(x, training=True)
-                f_fake = D(fake, training=True)
+                f_real, f_fake = self.features(x, fake)
                 c_real = tf.gather(self.real_centers, y_real)
                 c_fake = tf.gather(self.fake_centers, y_fake)
-                w = losses.adaptive_weights(x, fake, self.wa_eps) if self.weight_adaption else None
-                l_ip, gap, weighted_gap = losses.dmgan_loss_terms(f_real, f_fake, c_real, c_fake, w, self.norm_eps)
+                w = losses.adaptive_weights(x, fake, self.wa_eps, self.wa_normalize) if self.weight_adaption else None
+                l_ip, gap, weighted_gap = losses.dmgan_loss_terms(f_real, f_fake, c_real, c_fake, w, self.norm_eps,
+                                                                  self.ip_norm)
                 d_loss = l_ip - self.lam * weighted_gap  # Eq. 5 / Eq. 8 (= losses.dmgan_discriminator_loss)
             d_grads = d_tape.gradient(d_loss, D.trainable_variables)
             self.d_optimizer.apply_gradients(zip(d_grads, D.trainable_variables))
             self.clip_discriminator()
             # G step (Eq. 6) with the updated D, reusing this iteration's G forward pass (θ_G unchanged so far)
-            g_real = D(x, training=True)
-            g_fake = D(fake, training=True)
+            g_real, g_fake = self.features(x, fake)
             g_loss = losses.dmgan_generator_loss(g_real, g_fake, self.norm_eps)
         g_grads = g_tape.gradient(g_loss, G.trainable_variables)
         self.g_optimizer.apply_gradients(zip(g_grads, G.trainable_variables))
         # Center update (Eqs. 3-4), after both steps (Algorithm 1); features per D7.
         if self.gamma != 0.0:
             if self.center_features == "recomputed":
-                f_real = D(x, training=False)
-                f_fake = D(G(g_in, training=False), training=False)
+                f_real, f_fake = self.features(x, G(g_in, training=False), training=False)
             self.real_centers.assign(centers_lib.update_centers(self.real_centers, f_real, y_real, self.gamma))
             self.fake_centers.assign(centers_lib.update_centers(self.fake_centers, f_fake, y_fake, self.gamma))
         return self.record(
