@@ -84,6 +84,14 @@ def image_grid(images, rows, cols, pad=1):
     return grid
 
 
+def upscale(image, factor):
+    """An HWC image enlarged ``factor`` times by pixel repetition (nearest neighbour), for viewing small images."""
+    factor = int(factor)
+    if factor < 1:
+        raise ValueError(f"upscale factor must be a positive integer, got {factor}")
+    return np.repeat(np.repeat(np.asarray(image), factor, axis=0), factor, axis=1)
+
+
 def write_png(path, image_uint8):
     """Write a uint8 HWC image as PNG, atomically."""
     from mgan.io import _atomic_write

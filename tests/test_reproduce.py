@@ -290,3 +290,23 @@ def test_paper_values_equal_methods():
             assert pstd is None and pms is None and ms == "-"
         else:
             assert (pstd, pms) == (std, int(ms)), name
+
+
+def test_study_of_readings_runs_each_reading_with_its_flags_and_reports_the_class_columns(env):
+    study = load_script("study_dmgan_readings")
+    res, out = run(env, "study_dmgan_readings", None, "--widths=0.0625,0.125", "--wide_readings=dmgan")
+    want = [f"{r}_w0.0625" for r in study.READINGS] + ["dmgan_w0.125"]
+    assert list(res["points"]) == want
+    for label, pt in res["points"].items():
+        model, overrides, _ = study.READINGS[pt["meta"]["reading"]]
+        cfg = runs_lib.read_manifest(os.path.join(REPO, pt["per_seed"][0]["run"]["dir"]))["config"]  # abs or rel
+        assert cfg["model"] == model and cfg["width"] == pt["meta"]["width"]
+        assert all(cfg[k] == v for k, v in overrides.items()), (label, overrides)
+        assert pt["aggregate"]["class_report_mean"]["classes_covered"] >= 1
+    header, rows = table_rows(open(os.path.join(out, "table.md"), encoding="utf-8").read())
+    assert "learns (issue 7 criterion)" in header and "label agreement" in header
+    assert len(rows) == len(want)
+    i = header.index("label agreement")
+    assert [r[i] == "— (unconditional)" for r in rows] == [
+        study.READINGS[lab.rsplit("_w", 1)[0]][0] == "dcgan" or lab.startswith("unlabeled") for lab in want]
+    assert os.path.exists(os.path.join(out, "samples_width0.0625.png"))

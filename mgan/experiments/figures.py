@@ -17,7 +17,7 @@ from typing import Optional
 
 import numpy as np
 
-LETTERS = "abcdefghij"
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def _plt():
@@ -150,9 +150,13 @@ def run_grid(run_dir):
 
 @dataclass
 class Samples:
+    """Sample-grid panels side by side (``ncols`` per row); each panel's grid is also written as its own PNG,
+    enlarged ``upscale`` times (nearest neighbour) so that small images can be seen."""
     file: str
     title: str
     panels: list = field(default_factory=list)
+    ncols: Optional[int] = None  # None: all panels in one row
+    upscale: int = 1
 
     def render(self, results, exp, ctx):
         from mgan import sampling
@@ -161,18 +165,22 @@ class Samples:
         plt = _plt()
         paths = []
         n = len(self.panels)
-        fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 4.8))
-        axes = np.atleast_1d(axes)
+        ncols = min(n, self.ncols or n)
+        nrows = -(-n // ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 4.8 * nrows), squeeze=False)
+        for ax in axes.flat[n:]:
+            ax.axis("off")
+        axes = axes.flat
         stem = os.path.splitext(self.file)[0]
         for i, (panel, ax) in enumerate(zip(self.panels, axes)):
-            head = f"({LETTERS[i]}) {panel.title}"
+            head = _wrap(f"({LETTERS[i]}) {panel.title}", 45)
             pt = results["points"].get(panel.label) if panel.label else None
             ax.set_xticks([])
             ax.set_yticks([])
             if pt and pt["per_seed"]:
                 grid = run_grid(_abs(pt["per_seed"][0]["run"]["dir"]))
                 p = os.path.join(ctx.out, f"{stem}_{LETTERS[i]}.png")
-                sampling.write_png(p, grid)
+                sampling.write_png(p, sampling.upscale(grid, self.upscale))
                 paths.append(p)
                 ax.imshow(grid[..., 0] if grid.shape[-1] == 1 else grid, cmap="gray" if grid.shape[-1] == 1 else None,
                           interpolation="nearest")

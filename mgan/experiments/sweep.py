@@ -31,7 +31,7 @@ from mgan import io
 from mgan.config import TrainConfig
 from mgan.experiments import runs as runs_lib
 
-POINT_KEY_VERSION = 1
+POINT_KEY_VERSION = 2  # 2: classifier scores carry the class report (mgan.metrics.class_report)
 DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10", "svhn": "SVHN",
                  "celeba": "CelebA", "digits": "scikit-learn digits (8x8)", "synthetic": "synthetic"}
 
@@ -71,6 +71,7 @@ class Experiment:
     timing: list = field(default_factory=list)  # labels of points whose training iterations are timed
     timing_reference: Optional[str] = None  # label of the point the time ratios refer to (Table 3: DCGAN)
     extra_columns: list = field(default_factory=list)
+    class_columns: bool = False  # table.md shows the class report (coverage, agreement, diversity; classifier metric)
     finalize: Optional[object] = None  # hook(results dict, experiment, ctx) run before the table is written
     notes: list = field(default_factory=list)
 
@@ -104,9 +105,20 @@ def dataset_label(ctx):
 def summarize_scores(res):
     """The numbers of a score dict (mgan.metrics) under metric-neutral names, with their labels."""
     prefix = {"inception": ("is", "fid"), "classifier": ("classifier_score", "classifier_fd")}[res["metric"]]
-    return {"metric": res["metric"], "score_label": res["label"], "distance_label": res["distance_label"],
-            "score_mean": res.get(f"{prefix[0]}_mean"), "score_std": res.get(f"{prefix[0]}_std"),
-            "distance": res.get(prefix[1])}
+    out = {"metric": res["metric"], "score_label": res["label"], "distance_label": res["distance_label"],
+           "score_mean": res.get(f"{prefix[0]}_mean"), "score_std": res.get(f"{prefix[0]}_std"),
+           "distance": res.get(prefix[1])}
+    if res.get("class_report"):
+        from mgan.metrics.class_report import learns
+
+        cr = res["class_report"]
+        out["class_report"] = {k: cr[k] for k in CLASS_FIELDS}
+        out["class_report"]["learns"] = learns(cr)[0]
+    return out
+
+
+# The class-report numbers every point summary carries (means over seeds in the aggregate; 'learns' as a fraction).
+CLASS_FIELDS = ("classes_covered", "max_class_share", "mean_confidence", "label_agreement", "diversity_ratio")
 
 
 def point_key(run_key, ctx, network_sha):
@@ -232,7 +244,11 @@ def aggregate(records):
     s_mean, s_std = stats([r["summary"]["score_mean"] for r in records])
     d_mean, d_std = stats([r["summary"]["distance"] for r in records])
     split_std = [r["summary"]["score_std"] for r in records if r["summary"]["score_std"] is not None]
-    return {"n_seeds": len(records), "seeds": [r["seed"] for r in records],
+    reports = [r["summary"].get("class_report") for r in records]
+    class_mean = None
+    if records and all(reports):
+        class_mean = {k: stats([c[k] for c in reports])[0] for k in CLASS_FIELDS + ("learns",)}
+    return {"class_report_mean": class_mean,"n_seeds": len(records), "seeds": [r["seed"] for r in records],
             "score_mean": s_mean, "score_seed_std": s_std,
             "score_split_std_mean": float(np.mean(split_std)) if split_std else None,
             "distance_mean": d_mean, "distance_seed_std": d_std,

@@ -95,6 +95,9 @@ def row_records(exp, ctx, results):
                 rec["delta"] = comp
         else:
             rec.update(ours_cell="—", delta="—", protocol="—", status=row.status or "not run")
+        if exp.class_columns:
+            rec["class_report"] = pt["aggregate"].get("class_report_mean") if (pt and pt["per_seed"]) else None
+            rec["distance_mean"] = pt["aggregate"]["distance_mean"] if (pt and pt["per_seed"]) else None
         if exp.timing:
             t = timing.get("rows", {}).get(row.label) if row.label else None
             rec["ours_ms"] = t["median_ms"] if t else None
@@ -106,6 +109,22 @@ def row_records(exp, ctx, results):
     return out
 
 
+CLASS_COLUMNS = ("classes ≥ 1%", "largest class share", "mean confidence", "label agreement",
+                 "within-class diversity / real", "learns (issue 7 criterion)")
+
+
+def class_cells(rec):
+    """The class-report cells of a row (means over seeds)."""
+    c = rec.get("class_report")
+    if not c:
+        return ["—"] * (len(CLASS_COLUMNS) + 1)
+    learn = "—" if c["learns"] is None else ("yes" if c["learns"] == 1 else ("no" if c["learns"] == 0 else
+                                                                            f"{c['learns']:.0%} of seeds"))
+    return [_num(rec.get("distance_mean"), 1), f"{c['classes_covered']:g}", _num(c["max_class_share"]),
+            _num(c["mean_confidence"]), "— (unconditional)" if c["label_agreement"] is None
+            else _num(c["label_agreement"]), _num(c["diversity_ratio"]), learn]
+
+
 def _esc(s):
     return str(s).replace("|", "\\|")
 
@@ -114,6 +133,10 @@ def render_markdown(exp, ctx, results):
     label = our_label(exp, results)
     paper_h = f"Paper ({exp.paper_metric})" if exp.paper_metric else "Paper"
     cols = [exp.row_header, paper_h, f"Ours: {label} (mean ± std over seeds)", "Δ"]
+    if exp.class_columns:
+        dist = next((v["per_seed"][0]["summary"]["distance_label"] for v in results["points"].values()
+                     if v["per_seed"]), "distance")
+        cols += [dist] + list(CLASS_COLUMNS)
     timing = results.get("timing") or {}
     if exp.timing:
         dev = timing.get("device") or {}
@@ -142,6 +165,8 @@ def render_markdown(exp, ctx, results):
         if rec["paper_note"]:
             paper = f"{paper} ({rec['paper_note']})" if rec["paper"] else rec["paper_note"]
         cells = [rec["name"], paper, rec["ours_cell"], rec["delta"]]
+        if exp.class_columns:
+            cells += class_cells(rec)
         if exp.timing:
             cells += [_num(rec["paper_ms"], 0) if rec["paper_ms"] is not None else "unknown",
                       _num(rec["ours_ms"], 1), _num(rec["ours_ratio"]), _num(rec["paper_ratio"])]
