@@ -131,7 +131,8 @@ def manifest_facts(manifest):
         return None
     cfg = manifest.get("config", {})
     keep = ("model", "dataset", "split", "layout", "width", "steps", "epochs", "batch_size", "seed", "lam", "gamma",
-            "weight_adaption", "label_mode", "noise", "clip", "adam_betas", "lr", "conv_impl", "jit_compile")
+            "weight_adaption", "label_mode", "noise", "clip", "clip_scope", "adam_betas", "lr", "ip_norm",
+            "wa_normalize", "d_batches", "conv_impl", "jit_compile")
     return {
         "status": manifest.get("status"), "step": manifest.get("step"), "total_steps": manifest.get("total_steps"),
         "config": {k: cfg.get(k) for k in keep if k in cfg},
