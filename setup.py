@@ -14,6 +14,7 @@ setup(
         "tensorflow>=2.21,<2.22",
         "keras>=3.10,<4",
         "tf-keras>=2.21,<2.22",  # needed by tensorflow-hub / tensorflow-probability on Keras 3 installs
+        "tensorboard>=2.21,<2.22",  # tf.summary's scalar writer (the TensorBoard logs of every run)
         "tensorflow-datasets>=4.9.6,<5",
         "tensorflow-gan==2.1.0",  # its eval math only, imported through mgan.metrics.tfgan_compat
         "tensorflow-probability>=0.25,<0.26",

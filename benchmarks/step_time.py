@@ -13,16 +13,12 @@ ratio to DCGAN in the same layout and conv_impl, and the achieved GFLOP/s from t
 DMGAN iteration in PyTorch; never a dependency of the package) runs in the same invocation for each layout, and the
 Keras/PyTorch ratio is printed. New models join by registering in mgan.models.MODELS.
 """
-import json
 import os
 import platform
 import statistics
 import subprocess
-import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
 from absl import app, flags  # noqa: E402
 
 FLAGS = flags.FLAGS
@@ -54,7 +50,8 @@ def main(argv):
     del argv
     import tensorflow as tf
 
-    from mgan import io, models, runner
+    from mgan import models, provenance
+    from mgan.atomic_files import atomic_write_json
     from mgan.config import TrainConfig
     from mgan.timing import measure_interleaved
 
@@ -77,7 +74,7 @@ def main(argv):
 
     print(f"\nbatch {FLAGS.batch_size}, width {FLAGS.width}, TF {tf.__version__}, jit {FLAGS.jit}, "
           f"{FLAGS.warmup} warm-up + {FLAGS.repeats}x{FLAGS.iters} timed iterations; "
-          f"{runner.device_info()['cpu']} ({os.cpu_count()} cores)")
+          f"{provenance.device_info()['cpu']} ({os.cpu_count()} cores)")
     header = "| layout | conv_impl | model | median ms | min ms | max ms | ratio to DCGAN | GMAC/iter | GFLOP/s |"
     lines = [header, "|" + "---|" * 9]
     for r in rows:
@@ -96,10 +93,10 @@ def main(argv):
                              f"| | | | | |")
     print("\n".join(lines))
     if FLAGS.json:
-        io.atomic_write_json(FLAGS.json, {"rows": rows, "torch_ms": peers, "device": runner.device_info(),
-                                          "versions": runner.versions(), "python": platform.python_version(),
-                                          "flags": {k: FLAGS[k].value for k in ("models", "layouts", "conv_impl",
-                                                    "batch_size", "width", "warmup", "iters", "repeats", "jit")}})
+        atomic_write_json(FLAGS.json, {"rows": rows, "torch_ms": peers, "device": provenance.device_info(),
+                                       "versions": provenance.versions(), "python": platform.python_version(),
+                                       "flags": {k: FLAGS[k].value for k in ("models", "layouts", "conv_impl",
+                                                 "batch_size", "width", "warmup", "iters", "repeats", "jit")}})
 
 
 if __name__ == "__main__":

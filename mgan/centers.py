@@ -2,7 +2,7 @@
 import tensorflow as tf
 
 
-def update_centers(centers, features, labels, gamma):
+def update_centers(centers, features, labels, gamma, sample_weight=None):
     """DMGAN Eqs. 3-4: c_k <- c_k - gamma * sum_{j: y_j = k}(c_k - f_j) / (1 + n_k).
 
     Args:
@@ -10,6 +10,8 @@ def update_centers(centers, features, labels, gamma):
       features: [m, d] this batch's features (used as constants).
       labels: [m] int class of each feature, in [0, k).
       gamma: the update ratio γ (0 keeps the centers fixed: DMGAN-f).
+      sample_weight: optional [m] per-example weights s_j (Keras' third batch element): each feature counts s_j
+        times, c_k <- c_k - gamma * sum_{y_j = k} s_j (c_k - f_j) / (1 + sum_{y_j = k} s_j); ones give Eqs. 3-4.
     Returns:
       the new [k, d] centers. A class absent from the batch (n_k = 0) does not move.
     """
@@ -17,7 +19,12 @@ def update_centers(centers, features, labels, gamma):
     features = tf.stop_gradient(tf.cast(tf.convert_to_tensor(features), tf.float32))
     labels = tf.cast(tf.convert_to_tensor(labels), tf.int32)
     k = tf.shape(centers)[0]
+    if sample_weight is None:
+        weight = tf.ones_like(labels, tf.float32)
+    else:
+        weight = tf.stop_gradient(tf.cast(tf.convert_to_tensor(sample_weight), tf.float32))
+        features = features * weight[:, None]
     sums = tf.math.unsorted_segment_sum(features, labels, k)  # S_k
-    counts = tf.math.unsorted_segment_sum(tf.ones_like(labels, tf.float32), labels, k)[:, None]  # n_k
+    counts = tf.math.unsorted_segment_sum(weight, labels, k)[:, None]  # n_k
     delta = (counts * centers - sums) / (1.0 + counts)
     return centers - tf.cast(gamma, tf.float32) * delta

@@ -1,9 +1,10 @@
 """Data sets for mgan: loading, validation and deterministic, resumable batching.
 
-Public API (see docs/CONTRACTS.md):
+Public API:
 
-- ``DATASETS`` / ``dataset_info(name)``: static description of each data set (shape, classes, splits, sizes),
-  available without loading anything, so the CLI can validate flags early.
+- ``DATASETS`` / ``dataset_info(name)``: static description of each data set (shape, classes, splits, sizes, title),
+  available without loading anything, so the CLI can validate flags early; ``image_datasets()`` and
+  ``labelled_image_datasets()`` are the choices of the evaluation and reproduce command lines.
 - ``load_dataset(name, split='train', data_dir=None, source='auto', ...) -> ArrayDataset``.
 - ``to_unit_range(x)``: uint8 images -> float32 in [-1, 1] (identity for float data such as ``synthetic``).
 - ``make_batches(ds, batch_size, seed, start_step=0)``: infinite, shuffled ``tf.data.Dataset`` whose batch at
@@ -57,33 +58,37 @@ class DatasetSpec:
     npz_files: tuple = ()       # file names looked for in the data directory, in order
     standin: bool = False       # True when the data set is itself a stand-in (synthetic)
     description: str = ""
+    title: str = ""             # name in tables and figures, e.g. 'CIFAR-10'
 
 
-def _image_spec(name, shape, num_classes, tfds_name, n_train, n_test, npz_files=None, description=""):
+def _image_spec(name, title, shape, num_classes, tfds_name, n_train, n_test, npz_files=None, description=""):
     return DatasetSpec(
         name=name, example_shape=shape, num_classes=num_classes, dtype="uint8", splits=SPLITS,
         default_split="train", sizes={"train": n_train, "test": n_test, "train+test": n_train + n_test},
         sources=("npz", "tfds"), tfds_name=tfds_name, npz_files=tuple(npz_files or (name + ".npz",)),
-        description=description)
+        description=description, title=title)
 
 
 DATASETS = {
-    "mnist": _image_spec("mnist", (28, 28, 1), 10, "mnist", 60000, 10000, description="MNIST digits"),
-    "fashion_mnist": _image_spec("fashion_mnist", (28, 28, 1), 10, "fashion_mnist", 60000, 10000,
+    "mnist": _image_spec("mnist", "MNIST", (28, 28, 1), 10, "mnist", 60000, 10000, description="MNIST digits"),
+    "fashion_mnist": _image_spec("fashion_mnist", "Fashion-MNIST", (28, 28, 1), 10, "fashion_mnist", 60000, 10000,
                                  description="Fashion-MNIST"),
-    "cifar10": _image_spec("cifar10", (32, 32, 3), 10, "cifar10", 50000, 10000, description="CIFAR-10"),
-    "svhn": _image_spec("svhn", (32, 32, 3), 10, "svhn_cropped", 73257, 26032,
+    "cifar10": _image_spec("cifar10", "CIFAR-10", (32, 32, 3), 10, "cifar10", 50000, 10000,
+                           description="CIFAR-10"),
+    "svhn": _image_spec("svhn", "SVHN", (32, 32, 3), 10, "svhn_cropped", 73257, 26032,
                         npz_files=("svhn.npz", "svhn_cropped.npz"), description="SVHN cropped digits"),
-    "celeba": _image_spec("celeba", (64, 64, 3), 1, "celeb_a", 162770, 19962,
+    "celeba": _image_spec("celeba", "CelebA", (64, 64, 3), 1, "celeb_a", 162770, 19962,
                           description="CelebA faces, center crop (celeba_crop) resized to 64x64; unlabeled"),
     "digits": DatasetSpec(
         name="digits", example_shape=(8, 8, 1), num_classes=10, dtype="uint8", splits=("train",),
         default_split="train", sizes={"train": 1797}, sources=("sklearn",),
-        description="scikit-learn load_digits, 0..16 rescaled to 0..255; all 1,797 images"),
+        description="scikit-learn load_digits, 0..16 rescaled to 0..255; all 1,797 images",
+        title="scikit-learn digits (8x8)"),
     "synthetic": DatasetSpec(
         name="synthetic", example_shape=(100,), num_classes=4, dtype="float32", splits=("train",),
         default_split="train", sizes={"train": 4 * SYNTHETIC_PER_CLASS}, sources=("generated",), standin=True,
-        description="KM-GAN stand-in: 4 Gaussians in 2-D mapped to R^100 by a fixed random tanh MLP"),
+        description="KM-GAN stand-in: 4 Gaussians in 2-D mapped to R^100 by a fixed random tanh MLP",
+        title="synthetic"),
 }
 
 
@@ -93,6 +98,16 @@ def dataset_info(name):
         return DATASETS[name]
     except (KeyError, TypeError):
         raise ValueError(f"unknown data set {name!r}; valid names: {', '.join(DATASETS)}") from None
+
+
+def image_datasets():
+    """Names of the image data sets (uint8 NHWC): what sample-quality metrics can compare against."""
+    return [name for name, spec in DATASETS.items() if spec.dtype == "uint8"]
+
+
+def labelled_image_datasets():
+    """Names of the image data sets with class labels: the classifier metric and the conditional experiments."""
+    return [name for name in image_datasets() if DATASETS[name].num_classes > 1]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

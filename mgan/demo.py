@@ -20,7 +20,7 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv
     logging.set_verbosity(logging.WARNING)
-    from mgan import runner, sampling
+    from mgan import images, runner
     from mgan.config import TrainConfig
     grids = []
     for model in ("dmgan", "wadmgan"):
@@ -29,11 +29,10 @@ def main(argv):
         manifest = runner.train(cfg)
         print(f"{model}: {manifest['step']} steps, {manifest['wall_seconds']:.0f} s, "
               f"samples in {os.path.join(cfg.out, 'samples.png')}")
-        import tensorflow as tf
-        grids.append(tf.io.decode_png(tf.io.read_file(os.path.join(cfg.out, "samples.png"))).numpy())
+        grids.append(images.read_png(os.path.join(cfg.out, "samples.png")))
     gap = np.full((grids[0].shape[0], 8, grids[0].shape[2]), 255, np.uint8)
     path = os.path.join(FLAGS.out, "digits_dmgan_vs_wadmgan.png")
-    sampling.write_png(path, np.concatenate([grids[0], gap, grids[1]], axis=1))
+    images.write_png(path, np.concatenate([grids[0], gap, grids[1]], axis=1))
     print(f"side by side (left DMGAN, right waDMGAN; one class per row): {path}")
 
 

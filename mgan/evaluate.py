@@ -15,7 +15,7 @@ import sys
 
 from absl import app, flags
 
-DATASET_CHOICES = ["mnist", "fashion_mnist", "cifar10", "svhn", "celeba", "digits"]
+from mgan.data import image_datasets
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("npz", None, "npz with uint8 images under key 'x' (the python -m mgan.sample schema).")
@@ -23,7 +23,7 @@ flags.DEFINE_string("run", None, "training run directory; samples are generated 
 flags.DEFINE_enum("metric", "inception", ["inception", "classifier"],
                   "inception: IS/FID with tfgan/eval/inception/1; classifier: classifier score / FD with a small "
                   "per-data-set CNN (never reported as IS/FID).")
-flags.DEFINE_enum("dataset", None, DATASET_CHOICES,
+flags.DEFINE_enum("dataset", None, image_datasets(),
                   "data set of the reference split and of the classifier (required unless --metric=inception "
                   "with --fid_ref_split=none).")
 flags.DEFINE_integer("n", 50000, "number of samples (with --npz: the first n images, all if the file has fewer).",
@@ -68,7 +68,7 @@ def evaluate():
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    from mgan import io as mio
+    from mgan.atomic_files import atomic_write_text, to_json
     from mgan.metrics.inception import InceptionUnavailableError
 
     try:
@@ -77,10 +77,10 @@ def main(argv):
     except InceptionUnavailableError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    text = mio.to_json(result)
+    text = to_json(result)
     print(text, end="")
     if FLAGS.out:
-        mio.atomic_write_text(FLAGS.out, text)
+        atomic_write_text(FLAGS.out, text)
     return 0
 
 

@@ -1,6 +1,9 @@
 """Loss functions as pure functions of tensors (batch first). The public, documented math of the package.
 
 Every function accepts NumPy arrays or tensors and returns a scalar float32 tensor (per-sample helpers return [m]).
+Batch reductions are means; an optional ``sample_weight`` [m] (Keras' per-example weights, the third element of a
+``fit`` batch) multiplies each example's term before the mean, as Keras' default loss reduction does, so weights of
+one give the papers' losses exactly. Example i of the real batch and fake i form pair i and share its weight.
 Plain norms are Euclidean norms computed as ``sqrt(sum(v**2) + norm_eps)``; the small ``norm_eps`` (METHODS §4.1,
 flag ``norm_eps``) only keeps the gradient finite at 0. DMGAN's identity-preserving loss L_ip uses squared distances
 by default (METHODS D32, ``ip_norm='squared'``); L_d and L_G are always plain norms.
@@ -14,6 +17,14 @@ IP_NORMS = ("squared", "plain")  # METHODS D32: the distance of L_ip (Eq. 2); 'p
 
 def _f32(x):
     return tf.cast(tf.convert_to_tensor(x), tf.float32)
+
+
+def batch_mean(values, sample_weight=None):
+    """mean_i values_i, or mean_i(sample_weight_i * values_i) (Keras' 'sum_over_batch_size' reduction)."""
+    values = _f32(values)
+    if sample_weight is None:
+        return tf.reduce_mean(values)
+    return tf.reduce_mean(tf.stop_gradient(_f32(sample_weight)) * values)
 
 
 def pairwise_norm(a, b, norm_eps=NORM_EPS):
@@ -48,24 +59,24 @@ def _check_pairs(real_features, fake_features, real_centers, fake_centers, weigh
 
 
 def dmgan_loss_terms(real_features, fake_features, real_centers, fake_centers, weights=None, norm_eps=NORM_EPS,
-                     ip_norm="squared"):
+                     ip_norm="squared", sample_weight=None):
     """The batch means of DMGAN's loss terms: ``(l_ip, gap, weighted_gap)``.
 
     l_ip = mean_i dist(f_r,i, c_r,i) + mean_i dist(f_f,i, c_f,i) (Eq. 2; dist per ``ip_norm``: squared by D32,
     plain as printed), gap = mean_i ||f_f,i - f_r,i|| (-L_d, Eq. 1, plain norm) and
     weighted_gap = mean_i(w_i * ||f_f,i - f_r,i||) (Eq. 8; = gap when ``weights`` is None). Centers and weights are
-    constants (stop-gradient). Shapes: features and centers [m, d], weights [m].
+    constants (stop-gradient). Shapes: features and centers [m, d], weights and sample_weight [m].
     """
     real_features, fake_features = _f32(real_features), _f32(fake_features)
     real_centers = tf.stop_gradient(_f32(real_centers))
     fake_centers = tf.stop_gradient(_f32(fake_centers))
     weights = None if weights is None else tf.stop_gradient(_f32(weights))
     _check_pairs(real_features, fake_features, real_centers, fake_centers, weights)
-    l_ip = tf.reduce_mean(ip_distance(real_features, real_centers, ip_norm, norm_eps)) + tf.reduce_mean(
-        ip_distance(fake_features, fake_centers, ip_norm, norm_eps))
+    l_ip = batch_mean(ip_distance(real_features, real_centers, ip_norm, norm_eps), sample_weight) + batch_mean(
+        ip_distance(fake_features, fake_centers, ip_norm, norm_eps), sample_weight)
     per_sample_gap = pairwise_norm(fake_features, real_features, norm_eps)
-    gap = tf.reduce_mean(per_sample_gap)
-    weighted = gap if weights is None else tf.reduce_mean(weights * per_sample_gap)
+    gap = batch_mean(per_sample_gap, sample_weight)
+    weighted = gap if weights is None else batch_mean(weights * per_sample_gap, sample_weight)
     return l_ip, gap, weighted
 
 
@@ -88,9 +99,9 @@ def dmgan_discriminator_loss(real_features, fake_features, real_centers, fake_ce
     return l_ip - tf.cast(lam, tf.float32) * weighted_gap
 
 
-def dmgan_generator_loss(real_features, fake_features, norm_eps=NORM_EPS):
-    """DMGAN Eq. 6: L_G = -L_d = mean_i ||f_f,i - f_r,i|| (unweighted, also for waDMGAN)."""
-    return tf.reduce_mean(pairwise_norm(fake_features, real_features, norm_eps))
+def dmgan_generator_loss(real_features, fake_features, norm_eps=NORM_EPS, sample_weight=None):
+    """DMGAN Eq. 6: L_G = -L_d = mean_i ||f_f,i - f_r,i|| (without the waDMGAN weights, also for waDMGAN)."""
+    return batch_mean(pairwise_norm(fake_features, real_features, norm_eps), sample_weight)
 
 
 def adaptive_weights(real_images, fake_images, wa_eps=WA_EPS, normalize=False):
@@ -113,14 +124,20 @@ def adaptive_weights(real_images, fake_images, wa_eps=WA_EPS, normalize=False):
     return tf.stop_gradient(w)
 
 
-def dcgan_discriminator_loss(real_logits, fake_logits):
-    """Non-saturating GAN (DCGAN): -[log σ(D(x)) + log(1 - σ(D(G(z))))], batch mean."""
+def dcgan_discriminator_loss(real_logits, fake_logits, sample_weight=None):
+    """Non-saturating GAN (DCGAN): -[log σ(D(x)) + log(1 - σ(D(G(z))))], batch mean. Logits [m] or [m, 1]."""
     real_logits, fake_logits = _f32(real_logits), _f32(fake_logits)
-    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.ones_like(real_logits), real_logits)) + \
-        tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.zeros_like(fake_logits), fake_logits))
+    real = tf.nn.sigmoid_cross_entropy_with_logits(tf.ones_like(real_logits), real_logits)
+    fake = tf.nn.sigmoid_cross_entropy_with_logits(tf.zeros_like(fake_logits), fake_logits)
+    if sample_weight is None:
+        return tf.reduce_mean(real) + tf.reduce_mean(fake)
+    return batch_mean(tf.reshape(real, [-1]), sample_weight) + batch_mean(tf.reshape(fake, [-1]), sample_weight)
 
 
-def dcgan_generator_loss(fake_logits):
-    """Non-saturating generator loss -log σ(D(G(z))), batch mean."""
+def dcgan_generator_loss(fake_logits, sample_weight=None):
+    """Non-saturating generator loss -log σ(D(G(z))), batch mean. Logits [m] or [m, 1]."""
     fake_logits = _f32(fake_logits)
-    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.ones_like(fake_logits), fake_logits))
+    loss = tf.nn.sigmoid_cross_entropy_with_logits(tf.ones_like(fake_logits), fake_logits)
+    if sample_weight is None:
+        return tf.reduce_mean(loss)
+    return batch_mean(tf.reshape(loss, [-1]), sample_weight)

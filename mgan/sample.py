@@ -21,7 +21,8 @@ def main(argv):
         raise app.UsageError("--n must be positive")
     if not FLAGS.out.endswith(".npz"):
         raise app.UsageError("--out must end in .npz")
-    from mgan import io, sampling
+    from mgan import sampling
+    from mgan.atomic_files import atomic_save_npz
     try:
         x, y = sampling.generate_from_run(FLAGS.run, FLAGS.n, seed=FLAGS.seed, batch_size=FLAGS.batch_size,
                                           progress=True)
@@ -29,7 +30,7 @@ def main(argv):
         print(f"error: {e}", file=sys.stderr)
         return 1
     arrays = {"x": x} if y is None else {"x": x, "y": y.astype("uint8")}
-    io.atomic_save_npz(FLAGS.out, **arrays)
+    atomic_save_npz(FLAGS.out, **arrays)
     print(f"wrote {FLAGS.n} samples to {FLAGS.out}")
     return 0
 

@@ -1,7 +1,7 @@
 """Wall time of complete training iterations (METHODS §10.6), shared by benchmarks/step_time.py and Table 3.
 
-One iteration is the model's whole ``train_step`` (D step, G step, centers, weights), on a fixed in-memory batch so
-input-pipeline stalls are excluded. Iterations are timed one by one after warm-up; the result reports the median,
+One iteration is the model's whole ``train_step`` (D step, G step, centers, weights; the noise is drawn inside it), on
+a fixed in-memory batch so input-pipeline stalls are excluded. Iterations are timed one by one after warm-up; the result reports the median,
 min, max and mean in ms, with the settings that produced them.
 """
 import statistics
@@ -25,12 +25,11 @@ def prepare_step(cfg: TrainConfig, example_shape, num_classes=10, seed=0):
     m = cfg.batch_size
     x = tf.constant(rng.uniform(-1, 1, size=(m,) + tuple(example_shape)).astype("float32"))
     y = tf.constant(rng.integers(0, num_classes, size=m).astype("int32"))
-    z = models.sample_noise([m, cfg.z_dim], cfg.noise, [seed, 7])
     step = tf.function(model.train_step, jit_compile=cfg.jit_compile)
 
     def run_one():
         t0 = time.perf_counter()
-        logs = step((x, y, z))
+        logs = step((x, y))
         float(next(iter(logs.values())))  # wait for the step to finish
         return (time.perf_counter() - t0) * 1000.0
 

@@ -1,7 +1,8 @@
 """Train a model: ``python -m mgan.train --model=dmgan --dataset=mnist --steps=N --out=DIR``.
 
-Every option of :class:`mgan.config.TrainConfig` is a flag (``--helpfull`` lists them). Re-running the same
-command with the same ``--out`` resumes from the last checkpoint.
+Every option of :class:`mgan.config.TrainConfig` is a flag (``--helpfull`` lists them). The run is the model's
+``fit`` with the run's callbacks (:func:`mgan.runner.train`). Re-running the same command with the same ``--out``
+resumes from the last checkpoint.
 """
 import os
 import sys
@@ -13,7 +14,7 @@ from absl import app, flags, logging  # noqa: E402
 from mgan import data as data_lib  # noqa: E402
 from mgan import models  # noqa: E402
 from mgan.flags import config_from_flags, define_config_flags  # noqa: E402
-from mgan.runner import RunError  # noqa: E402
+from mgan.errors import RunError  # noqa: E402
 
 define_config_flags()
 FLAGS = flags.FLAGS

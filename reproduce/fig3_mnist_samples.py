@@ -10,14 +10,11 @@ results/fig3_mnist_samples/fig3_mnist_samples.png.
 The MBGAN panel (α 200, K 500) is a labelled blank panel until MBGAN arrives in a later issue. Each run is also
 scored with the chosen metric (table.md); the paper gives no numbers for this figure.
 """
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from mgan.experiments import cli, figures, paper_values  # noqa: E402
-from mgan.experiments.sweep import Experiment, Point, Row  # noqa: E402
-from mgan.experiments.tables import NOT_RUN_MBGAN  # noqa: E402
+from mgan.experiments import cli, figures, paper_values
+from mgan.experiments.sweep import Experiment, Point, Row
+from mgan.experiments.tables import NOT_RUN_MBGAN
 
 PAPER_DATASET = "mnist"
 

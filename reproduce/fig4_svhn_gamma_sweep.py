@@ -10,15 +10,12 @@ reports mode collapse. Plot: FID (METHODS §10.4, against the SVHN training spli
 fig4_fid_vs_gamma.png. The paper gives no values for this figure (only: every γ > 0 beats γ = 0; stable over a wide
 range). Without SVHN, --dataset=cifar10 runs on CIFAR-10 and every output names it as a substitute for SVHN.
 """
-import os
 import sys
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from absl import flags  # noqa: E402
 
-from mgan.experiments import cli, figures, paper_values  # noqa: E402
-from mgan.experiments.sweep import Experiment, Point, Row  # noqa: E402
+from mgan.experiments import cli, figures, paper_values
+from mgan.experiments.sweep import Experiment, Point, Row
 
 PAPER_DATASET = "svhn"
 COLLAPSE_GAMMAS = (2.5, 3.0)

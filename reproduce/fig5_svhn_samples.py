@@ -8,13 +8,10 @@ fig4_svhn_gamma_sweep.py this script trains nothing. Writes results/fig5_svhn_sa
 (a), (b)) and scores both runs (table.md). Without SVHN, --dataset=cifar10 runs on CIFAR-10 and every output names
 it as a substitute for SVHN.
 """
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from mgan.experiments import cli, figures, paper_values  # noqa: E402
-from mgan.experiments.sweep import Experiment, Point, Row  # noqa: E402
+from mgan.experiments import cli, figures, paper_values
+from mgan.experiments.sweep import Experiment, Point, Row
 
 PAPER_DATASET = "svhn"
 

@@ -9,13 +9,10 @@ two curves, results/fig6_cifar_gamma_is/fig6_is_vs_gamma.png. The γ = 1.0 point
 DMGAN / waDMGAN runs (shared through the run store). The paper gives no values (only: waDMGAN is higher for every
 γ except 0, with the largest gain at γ = 1.0).
 """
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from mgan.experiments import cli, figures, paper_values  # noqa: E402
-from mgan.experiments.sweep import Experiment, Point, Row  # noqa: E402
+from mgan.experiments import cli, figures, paper_values
+from mgan.experiments.sweep import Experiment, Point, Row
 
 PAPER_DATASET = "cifar10"
 MODELS = (("dmgan", "regular DMGAN"), ("wadmgan", "waDMGAN"))

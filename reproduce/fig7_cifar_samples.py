@@ -7,14 +7,11 @@ waDMGAN and DMGAN train on all 60,000 CIFAR-10 images (D30) with λ 1.2, γ 1.0:
 (shared runs). Writes results/fig7_cifar_samples/fig7_cifar_samples.png; the MBGAN panel (α 200, K 500, batch 64)
 is a labelled blank panel until MBGAN arrives in a later issue. Both runs are scored (table.md).
 """
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from mgan.experiments import cli, figures, paper_values  # noqa: E402
-from mgan.experiments.sweep import Experiment, Point, Row  # noqa: E402
-from mgan.experiments.tables import NOT_RUN_MBGAN  # noqa: E402
+from mgan.experiments import cli, figures, paper_values
+from mgan.experiments.sweep import Experiment, Point, Row
+from mgan.experiments.tables import NOT_RUN_MBGAN
 
 PAPER_DATASET = "cifar10"
 

@@ -8,13 +8,10 @@ Table 2 value in results/table2_svhn_lambda_sweep/table.md, with a plot of FID a
 SVHN uses its 73,257 training images (D30). Without SVHN, --dataset=cifar10 runs on CIFAR-10 (same 32x32x3 shape,
 its training split) and every output names it as a substitute for SVHN.
 """
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from mgan.experiments import cli, figures, paper_values  # noqa: E402
-from mgan.experiments.sweep import Experiment, Point, Row  # noqa: E402
+from mgan.experiments import cli, figures, paper_values
+from mgan.experiments.sweep import Experiment, Point, Row
 
 PAPER_DATASET = "svhn"
 

@@ -10,13 +10,10 @@ mgan.timing.measure_interleaved for each trained model at the run's network widt
 to DCGAN next to the paper's ratio; the device is recorded. WGAN, WGAN-GP, MBGAN, KM-GAN and SAGAN show the paper
 value and "not run yet" (later issues); MLGAN-clipping shows its paper value only (METHODS D14).
 """
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from mgan.experiments import cli, figures, paper_values  # noqa: E402
-from mgan.experiments.sweep import Experiment, Point, Row  # noqa: E402
+from mgan.experiments import cli, figures, paper_values
+from mgan.experiments.sweep import Experiment, Point, Row
 
 PAPER_DATASET = "cifar10"
 TRAINED = {"DCGAN": "dcgan", "DMGAN": "dmgan_gamma1.00", "waDMGAN": "wadmgan_gamma1.00"}

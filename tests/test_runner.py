@@ -1,5 +1,5 @@
-"""The runner: outputs of a run, resume equality (in-process and after SIGKILL), NaN stop, corrupt checkpoints,
-bad flags."""
+"""The runner (model.fit plus the run's callbacks): outputs of a run, resume equality (in-process and after SIGKILL),
+NaN stop, corrupt checkpoints, bad flags."""
 import json
 import os
 import signal
@@ -15,6 +15,7 @@ import tensorflow as tf
 import mgan  # noqa: F401
 from mgan import losses, runner
 from mgan.config import TrainConfig
+from mgan.errors import CheckpointError, NonFiniteLossError, RunError
 
 TINY = dict(model="dmgan", dataset="digits", width=0.0625, feature_dim=8, z_dim=6, batch_size=16,
             checkpoint_every=2, sample_every=2, log_every=1, progress=False, deterministic=True)
@@ -43,9 +44,17 @@ def test_run_outputs_and_generator_loads(tmp_path):
     assert m["status"] == "complete" and m["step"] == 4 and m["config"]["seed"] == 0
     assert m["data"]["source"].startswith("sklearn") and m["config"]["noise"] == "uniform01"
     assert {"tensorflow", "keras", "numpy"} <= set(m["versions"]) and "git_commit" in m and "device" in m
-    assert m["ms_per_step"] is None or m["ms_per_step"] > 0
+    # the first two iterations of a segment trace and compile; iterations 3 and 4 are timed
+    assert m["segments"] == [{**m["segments"][0], "start_step": 0, "end_step": 4, "timed_steps": 2}]
+    assert m["ms_per_step"] > 0 and m["ms_per_step"] == m["segments"][0]["ms_per_step"]
     lines = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    assert [r["step"] for r in lines] == [1, 2, 3, 4] and "real_center_norm" in lines[0]
+    assert [r["step"] for r in lines] == [1, 2, 3, 4]
+    assert {"loss", "d_loss", "g_loss", "real_center_norm", "sec_per_step"} <= set(lines[0])
+    assert lines[0]["loss"] == pytest.approx(lines[0]["d_loss"] + lines[0]["g_loss"], rel=1e-5)
+    events = list((out / "tensorboard").glob("events.out.tfevents.*"))
+    assert events, "no TensorBoard event file in the run directory"
+    tags = {v.tag for e in tf.compat.v1.train.summary_iterator(str(events[0])) for v in e.summary.value}
+    assert {"d_loss", "g_loss", "loss"} <= tags
     g = keras.saving.load_model(str(out / "generator.keras"), compile=False)
     assert g.output.shape[1:] == (8, 8, 1)
     assert manifest["model"]["conditional"] is True
@@ -67,16 +76,18 @@ def test_resume_equals_uninterrupted_run(tmp_path):
 def test_centers_and_optimizer_state_are_checkpointed(tmp_path):
     runner.train(cfg(tmp_path / "c", steps=2))
     reader = tf.train.load_checkpoint(str(tmp_path / "c" / "checkpoints"))
-    names = list(reader.get_variable_to_shape_map())
-    assert any("real_centers" in n or "model/real_centers" in n for n in names) or \
-        any(reader.get_variable_to_shape_map()[n] == [10, 8] for n in names)
-    assert any("d_optimizer" in n for n in names) and any("g_optimizer" in n for n in names)
+    for name in ("real_centers", "fake_centers"):
+        centers = reader.get_tensor(f"model/{name}/.ATTRIBUTES/VARIABLE_VALUE")
+        assert centers.shape == (10, 8) and np.abs(centers).sum() > 0  # saved, and moved from their zero start
+    for opt in ("d_optimizer", "g_optimizer"):
+        assert reader.get_tensor(f"{opt}/_iterations/.ATTRIBUTES/VARIABLE_VALUE") == 2
+        assert np.abs(reader.get_tensor(f"{opt}/_variables/2/.ATTRIBUTES/VARIABLE_VALUE")).sum() > 0  # Adam moment
     assert reader.get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE") == 2
 
 
 def test_changed_config_refuses_to_resume(tmp_path):
     runner.train(cfg(tmp_path / "d", steps=2))
-    with pytest.raises(runner.RunError, match="lam"):
+    with pytest.raises(RunError, match="lam"):
         runner.train(cfg(tmp_path / "d", steps=4, lam=2.0))
 
 
@@ -85,11 +96,14 @@ def test_nan_stops_with_message_and_keeps_last_good_checkpoint(tmp_path, monkeyp
     runner.train(cfg(out, steps=2))
     before = sorted(os.listdir(out / "checkpoints"))
     real = losses.dmgan_generator_loss
-    monkeypatch.setattr(losses, "dmgan_generator_loss", lambda a, b, eps=1e-12: real(a, b, eps) * np.nan)
-    with pytest.raises(runner.NonFiniteLossError, match="non-finite.*ckpt-2"):
+    monkeypatch.setattr(losses, "dmgan_generator_loss", lambda *a, **k: real(*a, **k) * np.nan)
+    with pytest.raises(NonFiniteLossError, match="non-finite.*ckpt-2"):
         runner.train(cfg(out, steps=6))
     assert sorted(os.listdir(out / "checkpoints")) == before
-    assert json.loads((out / "manifest.json").read_text())["status"] == "failed: non-finite loss"
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["status"] == "failed: non-finite loss" and m["step"] == 3  # stopped at the first broken iteration
+    steps = [json.loads(x)["step"] for x in (out / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [1, 2]  # nothing of the broken iteration was logged
 
 
 def test_corrupt_checkpoint_is_reported_not_replaced(tmp_path):
@@ -97,7 +111,7 @@ def test_corrupt_checkpoint_is_reported_not_replaced(tmp_path):
     runner.train(cfg(out, steps=2))
     data = [f for f in os.listdir(out / "checkpoints") if ".data-" in f][0]
     (out / "checkpoints" / data).write_bytes(b"garbage")
-    with pytest.raises(runner.CheckpointError, match="corrupt"):
+    with pytest.raises(CheckpointError, match="corrupt"):
         runner.train(cfg(out, steps=4))
     assert (out / "checkpoints" / data).read_bytes() == b"garbage"
 
@@ -109,7 +123,7 @@ def test_bad_values_fail_fast_with_choices(tmp_path):
         runner.train(cfg(tmp_path / "g", dataset="imagenet"))
     with pytest.raises(ValueError, match="conditional"):
         runner.train(cfg(tmp_path / "g", label_mode="sometimes"))
-    with pytest.raises(runner.RunError, match="--out"):
+    with pytest.raises(RunError, match="--out"):
         runner.train(cfg("", steps=1))
 
 

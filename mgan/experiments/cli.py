@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from absl import app, flags
 
 from mgan.config import TrainConfig
+from mgan.data import labelled_image_datasets
 from mgan.experiments import runs as runs_lib
 from mgan.experiments import scales
 
-DATASET_CHOICES = ["mnist", "fashion_mnist", "cifar10", "svhn", "digits"]
 METRIC_CHOICES = ["inception", "classifier"]
 
 
@@ -66,13 +66,8 @@ class Context:
         return {"script": self.script, "scale": self.scale.name, "seeds": list(self.seeds), "metric": self.metric,
                 "dataset": self.dataset, "paper_dataset": self.paper_dataset, "ref_split": self.ref_split,
                 "data_dir": self.data_dir or os.environ.get("MGAN_DATA_DIR"), "inception_path": self.inception_path,
-                "out": _rel(self.out), "runs_dir": _rel(self.runs_dir), "extra": self.extra, "command": self.command}
-
-
-def _rel(path):
-    """Relative to the repository root when inside it (outputs hold no machine-specific paths then)."""
-    path = os.path.abspath(path)
-    return os.path.relpath(path, runs_lib.REPO_ROOT) if path.startswith(runs_lib.REPO_ROOT + os.sep) else path
+                "out": runs_lib.repo_relative(self.out), "runs_dir": runs_lib.repo_relative(self.runs_dir),
+                "extra": self.extra, "command": self.command}
 
 
 def define_flags(fv, script, paper_dataset):
@@ -95,7 +90,7 @@ def define_flags(fv, script, paper_dataset):
                       "at smoke scale)", flag_values=fv)
     flags.DEFINE_string("out", None, f"output directory (default results/{script} at the repository root)",
                         flag_values=fv)
-    flags.DEFINE_enum("dataset", None, DATASET_CHOICES, f"data set to run on (default: the paper's, {paper_dataset});"
+    flags.DEFINE_enum("dataset", None, labelled_image_datasets(), f"data set to run on (default: the paper's, {paper_dataset});"
                       f" any other is recorded as a substitute for {paper_dataset}", flag_values=fv)
     flags.DEFINE_string("runs_dir", None, "run store shared by all scripts (default runs/ at the repository root)",
                         flag_values=fv)

@@ -3,9 +3,9 @@
 - :class:`Curve`: a value against a point parameter (γ, λ), one curve per series, error bars (std over seeds; with
   one seed, the score's std over splits, as the paper's "IS ± std"; distances with one seed have none), the paper's
   values overlaid where the paper gives numbers (on a second y axis when our metric differs from the paper's).
-- :class:`Samples`: sample grids of finished runs from their fixed grid noise (``mgan.sampling.grid_inputs``), one
+- :class:`Samples`: sample grids of finished runs from their fixed grid noise (``mgan.sampling.run_sample_grid``), one
   panel per model labelled (a), (b), (c) like the paper; a panel without a run (a model of a later issue) is a
-  labelled blank panel saying why. Each grid is also written on its own with ``sampling.write_png``.
+  labelled blank panel saying why. Each grid is also written on its own with ``mgan.images.write_png``.
 - :class:`Bars`: Table 3 as a figure: (a) the score per model, ours next to the paper's; (b) the time per iteration
   as a ratio to the reference row, ours next to the paper's.
 """
@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
+
+from mgan.atomic_files import atomic_write_bytes
+from mgan.experiments.runs import repo_path
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -31,13 +34,10 @@ def _plt():
 
 def save_figure(fig, path):
     """Save a matplotlib figure as PNG atomically."""
-    from mgan.io import _atomic_write
-
     buf = _pyio.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     _plt().close(fig)
-    data = buf.getvalue()
-    _atomic_write(path, lambda f: f.write(data), "wb")
+    atomic_write_bytes(path, buf.getvalue())
     return path
 
 
@@ -133,21 +133,6 @@ class Panel:
     placeholder: Optional[str] = None  # text of a blank panel when there is no run
 
 
-def run_grid(run_dir):
-    """The uint8 sample grid of a finished run from its fixed grid noise (the grid of the run's samples.png)."""
-    import tensorflow as tf
-
-    from mgan import sampling
-
-    generator, manifest = sampling.load_run(run_dir)
-    cfg = manifest["config"]
-    nc, cond = manifest["data"]["num_classes"], manifest["model"]["conditional"]
-    z, y, rows, cols = sampling.grid_inputs(cfg, nc, cond)
-    g_in = sampling.generator_input(z, None if y is None else tf.constant(y), nc, cond)
-    out = sampling.call_generator(generator, g_in, cfg["sample_bn"]).numpy()
-    return sampling.image_grid(sampling.to_uint8(out), rows, cols)
-
-
 @dataclass
 class Samples:
     """Sample-grid panels side by side (``ncols`` per row); each panel's grid is also written as its own PNG,
@@ -159,8 +144,7 @@ class Samples:
     upscale: int = 1
 
     def render(self, results, exp, ctx):
-        from mgan import sampling
-        from mgan.experiments.sweep import _abs
+        from mgan import images, sampling
 
         plt = _plt()
         paths = []
@@ -178,9 +162,9 @@ class Samples:
             ax.set_xticks([])
             ax.set_yticks([])
             if pt and pt["per_seed"]:
-                grid = run_grid(_abs(pt["per_seed"][0]["run"]["dir"]))
+                grid = sampling.run_sample_grid(repo_path(pt["per_seed"][0]["run"]["dir"]))
                 p = os.path.join(ctx.out, f"{stem}_{LETTERS[i]}.png")
-                sampling.write_png(p, sampling.upscale(grid, self.upscale))
+                images.write_png(p, images.upscale(grid, self.upscale))
                 paths.append(p)
                 ax.imshow(grid[..., 0] if grid.shape[-1] == 1 else grid, cmap="gray" if grid.shape[-1] == 1 else None,
                           interpolation="nearest")

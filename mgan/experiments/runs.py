@@ -23,7 +23,7 @@ import os
 import time
 
 from mgan import config as config_lib
-from mgan import io
+from mgan import atomic_files
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_RUNS_DIR = os.path.join(REPO_ROOT, "runs")
@@ -41,14 +41,25 @@ DATASET_FIELDS = {"celeba_crop": "celeba", "synthetic_seed": "synthetic"}
 TRAIN_CALLS = {"n": 0}
 
 
+def repo_relative(path):
+    """``path`` relative to the repository root when inside it (results hold no machine-specific paths then)."""
+    path = os.path.abspath(path)
+    return os.path.relpath(path, REPO_ROOT) if path.startswith(REPO_ROOT + os.sep) else path
+
+
+def repo_path(path):
+    """The absolute path of a path recorded by :func:`repo_relative`."""
+    return path if os.path.isabs(path) else os.path.join(REPO_ROOT, path)
+
+
 def canonical_config(cfg):
     """The result-relevant fields of ``cfg``, with 'auto' fields resolved, as a plain dict."""
     from mgan import data as data_lib
-    from mgan import models, runner
+    from mgan import models
 
     spec = data_lib.dataset_info(cfg.dataset)
     resolved = models.resolve(cfg, tuple(spec.example_shape))
-    resolved = resolved.replace(split=runner.default_split(resolved))
+    resolved = resolved.replace(split=models.data_split(resolved))
     d = {k: v for k, v in resolved.to_dict().items()
          if k not in NON_RESULT_FIELDS and DATASET_FIELDS.get(k, cfg.dataset) == cfg.dataset}
     if d["steps"] > 0:
@@ -112,7 +123,7 @@ def ensure_run(cfg, runs_dir=None, progress=None):
     with _locked(path):
         if is_complete(path):  # finished by another process while we waited
             return path, {"key": key, "trained": False, "wall_seconds": time.time() - t0}
-        io.atomic_write_json(os.path.join(path, "run_key.json"),
+        atomic_files.atomic_write_json(os.path.join(path, "run_key.json"),
                              {"key": key, "key_version": KEY_VERSION, "config": canonical_config(cfg)})
         run_cfg = cfg.replace(out=path)
         if progress is not None:

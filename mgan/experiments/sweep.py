@@ -27,13 +27,14 @@ from typing import Optional
 
 import numpy as np
 
-from mgan import io
+from mgan import provenance
+from mgan.atomic_files import atomic_write_json, atomic_write_text, read_json
 from mgan.config import TrainConfig
+from mgan.data import dataset_info
 from mgan.experiments import runs as runs_lib
+from mgan.experiments.runs import repo_path, repo_relative
 
 POINT_KEY_VERSION = 2  # 2: classifier scores carry the class report (mgan.metrics.class_report)
-DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10", "svhn": "SVHN",
-                 "celeba": "CelebA", "digits": "scikit-learn digits (8x8)", "synthetic": "synthetic"}
 
 
 @dataclass
@@ -84,21 +85,10 @@ def _log(msg):
     print(msg, flush=True)
 
 
-def _rel(path):
-    """Path relative to the repository root when inside it (results must not hold machine-specific paths)."""
-    path = os.path.abspath(path)
-    root = runs_lib.REPO_ROOT
-    return os.path.relpath(path, root) if path.startswith(root + os.sep) else path
-
-
-def _abs(path):
-    return path if os.path.isabs(path) else os.path.join(runs_lib.REPO_ROOT, path)
-
-
 def dataset_label(ctx):
-    name = DATASET_NAMES.get(ctx.dataset, ctx.dataset)
+    name = dataset_info(ctx.dataset).title
     if ctx.dataset != ctx.paper_dataset:
-        return f"{name} (substitute for {DATASET_NAMES.get(ctx.paper_dataset, ctx.paper_dataset)})"
+        return f"{name} (substitute for {dataset_info(ctx.paper_dataset).title})"
     return name
 
 
@@ -134,7 +124,7 @@ def point_path(out, label, seed):
 
 def _read_point(path):
     try:
-        return io.read_json(path)
+        return read_json(path)
     except (OSError, json.JSONDecodeError):
         return None
 
@@ -174,7 +164,7 @@ def _run_point(point, seed, ctx, network):
     manifest = runs_lib.read_manifest(run_dir)
     return {
         "label": point.label, "title": point.title, "meta": point.meta, "seed": int(seed),
-        "run": {"dir": _rel(run_dir), "key": info["key"], "trained_now": info["trained"],
+        "run": {"dir": repo_relative(run_dir), "key": info["key"], "trained_now": info["trained"],
                 "facts": runs_lib.manifest_facts(manifest)},
         "summary": summarize_scores(res), "scores": res,
         "wall_seconds": {"train_this_invocation": round(t_train, 2), "train_total": (manifest or {}).get(
@@ -183,12 +173,35 @@ def _run_point(point, seed, ctx, network):
     }
 
 
-def _timing(exp, ctx, per_point):
-    """ms per training iteration of the points in exp.timing, measured now in one go (METHODS §10.6)."""
-    from mgan import data as data_lib
-    from mgan import runner
+TIMING_PROTOCOL = ("METHODS §10.6: median wall time of one complete training iteration (D step, G step, centers and "
+                   "weights) on a fixed in-memory batch of 64, after {warmup} warm-up iterations each, over {iters} "
+                   "timed iterations each; network width as in the run; all rows measured in the same process, "
+                   "round-robin (mgan.timing.measure_interleaved)")
+
+
+def _timed_configs(want, seed0):
+    """The run configs of the timed points, at the timing batch size of 64."""
+    cfgs = []
+    for lab, _ in want:
+        manifest = runs_lib.read_manifest(repo_path(seed0[lab]["run"]["dir"]))
+        cfgs.append(runs_lib.config_from_dict(manifest["config"]).replace(batch_size=64, out=""))
+    return cfgs
+
+
+def _measure(exp, ctx, cfgs):
     from mgan.timing import measure_interleaved
 
+    info = dataset_info(cfgs[0].dataset)
+    repeats = min(5, ctx.scale.timing_iters)
+    iters = max(1, ctx.scale.timing_iters // repeats)
+    _log(f"[{exp.script}] timing {len(cfgs)} models round-robin ({ctx.scale.timing_warmup} warm-up + {repeats} "
+         f"rounds of {iters} iterations each)")
+    return measure_interleaved(cfgs, tuple(info.example_shape), num_classes=info.num_classes,
+                               warmup=ctx.scale.timing_warmup, iters=iters, repeats=repeats)
+
+
+def _timing(exp, ctx, per_point):
+    """ms per training iteration of the points in exp.timing, measured now in one go (METHODS §10.6)."""
     path = os.path.join(ctx.out, "points", "timing.json")
     seed0 = {lab: recs[0] for lab, recs in per_point.items() if recs}
     want = [(lab, seed0[lab]["run"]["key"]) for lab in exp.timing if lab in seed0]
@@ -196,41 +209,20 @@ def _timing(exp, ctx, per_point):
                                      "iters": ctx.scale.timing_iters}).encode()).hexdigest()[:16]
     old = _read_point(path)
     if old and old.get("key") == key:
-        _log(f"[{exp.script}] timing: done before ({_rel(path)}), skipped")
+        _log(f"[{exp.script}] timing: done before ({repo_relative(path)}), skipped")
         return old
-    out = {"key": key, "device": runner.device_info(), "versions": runner.versions(),
-           "protocol": f"METHODS §10.6: median wall time of one complete training iteration (D step, G step, centers "
-                       f"and weights) on a fixed in-memory batch of 64, after {ctx.scale.timing_warmup} warm-up "
-                       f"iterations each, over {ctx.scale.timing_iters} timed iterations each; network width as in the run; "
-                       f"all rows measured in the same process, round-robin (mgan.timing.measure_interleaved)",
+    out = {"key": key, "device": provenance.device_info(), "versions": provenance.versions(),
+           "protocol": TIMING_PROTOCOL.format(warmup=ctx.scale.timing_warmup, iters=ctx.scale.timing_iters),
            "rows": {}}
-    cfgs = []
-    for lab, _ in want:
-        manifest = runs_lib.read_manifest(_abs(seed0[lab]["run"]["dir"]))
-        cfgs.append(runs_lib.config_from_dict(manifest["config"]).replace(batch_size=64, out=""))
-    if cfgs:
-        info = data_lib.dataset_info(cfgs[0].dataset)
-        repeats = min(5, ctx.scale.timing_iters)
-        _log(f"[{exp.script}] timing {len(want)} models round-robin ({ctx.scale.timing_warmup} warm-up + "
-             f"{repeats} rounds of {max(1, ctx.scale.timing_iters // repeats)} iterations each)")
-        results = measure_interleaved(cfgs, tuple(info.example_shape), num_classes=info.num_classes,
-                                      warmup=ctx.scale.timing_warmup, iters=max(1, ctx.scale.timing_iters // repeats),
-                                      repeats=repeats)
-        out["rows"] = {lab: r for (lab, _), r in zip(want, results)}
+    if want:
+        out["rows"] = {lab: r for (lab, _), r in zip(want, _measure(exp, ctx, _timed_configs(want, seed0)))}
     ref = exp.timing_reference
     if ref in out["rows"]:
-        for lab, r in out["rows"].items():
+        for r in out["rows"].values():
             r["ratio_to_reference"] = r["median_ms"] / out["rows"][ref]["median_ms"]
         out["reference"] = ref
-    io.atomic_write_json(path, out)
+    atomic_write_json(path, out)
     return out
-
-
-def _point(exp, label):
-    for p in exp.points:
-        if p.label == label:
-            return p
-    raise KeyError(label)
 
 
 def aggregate(records):
@@ -248,7 +240,7 @@ def aggregate(records):
     class_mean = None
     if records and all(reports):
         class_mean = {k: stats([c[k] for c in reports])[0] for k in CLASS_FIELDS + ("learns",)}
-    return {"class_report_mean": class_mean,"n_seeds": len(records), "seeds": [r["seed"] for r in records],
+    return {"class_report_mean": class_mean, "n_seeds": len(records), "seeds": [r["seed"] for r in records],
             "score_mean": s_mean, "score_seed_std": s_std,
             "score_split_std_mean": float(np.mean(split_std)) if split_std else None,
             "distance_mean": d_mean, "distance_seed_std": d_std,
@@ -257,19 +249,9 @@ def aggregate(records):
             "score_wall_seconds": [r["wall_seconds"]["score"] for r in records]}
 
 
-def run(exp, ctx):
-    """Run (or resume) every point of ``exp``, then write the outputs. Returns the results dict."""
-    from mgan import runner
-    from mgan.experiments import figures, tables
-
-    t_start = time.time()
-    os.makedirs(os.path.join(ctx.out, "points"), exist_ok=True)
-    network = check_inputs(exp, ctx)
+def _run_points(exp, ctx, jobs, network, t_start):
+    """Train/score every (point, seed) in order, skipping points done before; returns (per_point, counts)."""
     network_sha = getattr(network, "checksum", None)
-    jobs = [(p, s) for p in exp.points for s in (p.seeds or ctx.seeds)]
-    _log(f"[{exp.script}] {exp.title}\n[{exp.script}] scale {ctx.scale.short()}, metric {ctx.metric}, data "
-         f"{dataset_label(ctx)}, {len(exp.points)} points x seeds = {len(jobs)} jobs; out {_rel(ctx.out)}, runs "
-         f"{_rel(ctx.runs_dir)}")
     per_point = {p.label: [] for p in exp.points}
     counts = {"skipped": 0, "trained": 0, "reused_run": 0}
     for i, (p, seed) in enumerate(jobs):
@@ -289,22 +271,27 @@ def run(exp, ctx):
         rec = _run_point(p, seed, ctx, network)
         rec["point_key"] = pkey
         rec["scale"] = ctx.scale.name
-        io.atomic_write_json(path, rec)
+        atomic_write_json(path, rec)
         counts["trained" if rec["run"]["trained_now"] else "reused_run"] += 1
         per_point[p.label].append(rec)
         s = rec["summary"]
         _log(f"{head}: finished in {rec['wall_seconds']['train_this_invocation'] + rec['wall_seconds']['score']:.0f}"
              f" s; score {s['score_mean']:.3f} ± {s['score_std']:.3f} (splits), distance {s['distance']:.3f} "
              f"(elapsed {_fmt_elapsed(time.time() - t_start)})")
+    return per_point, counts
 
-    timing = _timing(exp, ctx, per_point) if exp.timing else None
-    for p in exp.points:  # copies of the run manifests (no checkpoints or generators)
+
+def _copy_manifests(exp, ctx, per_point):
+    """Copies of the run manifests of every point (no checkpoints or generators) under <out>/manifests/."""
+    for p in exp.points:
         for rec in per_point[p.label]:
-            m = runs_lib.read_manifest(_abs(rec["run"]["dir"]))
+            m = runs_lib.read_manifest(repo_path(rec["run"]["dir"]))
             if m:
-                io.atomic_write_json(os.path.join(ctx.out, "manifests", f"{p.label}__seed{rec['seed']}.json"), m)
+                atomic_write_json(os.path.join(ctx.out, "manifests", f"{p.label}__seed{rec['seed']}.json"), m)
 
-    results = {
+
+def _results(exp, ctx, per_point, counts, timing):
+    return {
         "script": exp.script, "title": exp.title, "scale": ctx.scale.to_dict(),
         "options": ctx.describe(),
         "data": {"used": ctx.dataset, "paper": ctx.paper_dataset, "label": dataset_label(ctx),
@@ -315,37 +302,66 @@ def run(exp, ctx):
                              "per_seed": per_point[p.label]} for p in exp.points},
         "timing": timing, "notes": exp.notes,
         "command": ctx.command,
-        "git_commit": runner.git_commit(), "device": runner.device_info(), "versions": runner.versions(),
+        "git_commit": provenance.git_commit(), "device": provenance.device_info(), "versions": provenance.versions(),
         "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(),
         "counts": counts,
     }
+
+
+def _render(exp, ctx, results):
+    """The table rows and the figures (their paths go into results)."""
+    from mgan.experiments import tables
+
     if exp.finalize:
         exp.finalize(results, exp, ctx)
     results["rows"] = tables.row_records(exp, ctx, results)
-    results["figures"] = []
-    for fig in exp.figures:
-        for path in fig.render(results, exp, ctx):
-            results["figures"].append(_rel(path))
-    results["wall_seconds"] = {
-        "this_invocation": round(time.time() - t_start, 1),
-        "train_total_all_points": round(sum(w or 0 for v in results["points"].values()
-                                            for w in v["aggregate"]["train_wall_seconds"]), 1),
-        "score_total_all_points": round(sum(w or 0 for v in results["points"].values()
-                                            for w in v["aggregate"]["score_wall_seconds"]), 1),
-        "note": "train totals include runs trained by another script and reused here (run store)",
-    }
+    results["figures"] = [repo_relative(path) for fig in exp.figures for path in fig.render(results, exp, ctx)]
+
+
+def _wall_seconds(results, t_start):
+    def total(kind):
+        return round(sum(w or 0 for v in results["points"].values() for w in v["aggregate"][kind]), 1)
+
+    return {"this_invocation": round(time.time() - t_start, 1),
+            "train_total_all_points": total("train_wall_seconds"),
+            "score_total_all_points": total("score_wall_seconds"),
+            "note": "train totals include runs trained by another script and reused here (run store)"}
+
+
+def _invocations(ctx, results, t_start):
+    """Every invocation's wall time (the last 20), so a later re-run keeps the first one's."""
     prev = _read_point(os.path.join(ctx.out, "results.json")) or {}
     first = {"started": None, "wall_seconds": (prev.get("wall_seconds") or {}).get("this_invocation"),
              "counts": prev.get("counts"), "scale": (prev.get("scale") or {}).get("name"),
              "command": prev.get("command")}
     earlier = prev.get("invocations") or ([first] if prev.get("wall_seconds") else [])
-    results["invocations"] = earlier[-19:] + [{
+    return earlier[-19:] + [{
         "started": datetime.datetime.fromtimestamp(t_start, datetime.timezone.utc).isoformat(),
-        "wall_seconds": results["wall_seconds"]["this_invocation"], "counts": counts, "scale": ctx.scale.name,
-        "command": ctx.command}]  # every invocation's wall time, so a later re-run keeps the first one's
-    io.atomic_write_text(os.path.join(ctx.out, "table.md"), tables.render_markdown(exp, ctx, results))
-    io.atomic_write_json(os.path.join(ctx.out, "results.json"), results)
+        "wall_seconds": results["wall_seconds"]["this_invocation"], "counts": results["counts"],
+        "scale": ctx.scale.name, "command": ctx.command}]
+
+
+def run(exp, ctx):
+    """Run (or resume) every point of ``exp``, then write the outputs. Returns the results dict."""
+    from mgan.experiments import tables
+
+    t_start = time.time()
+    os.makedirs(os.path.join(ctx.out, "points"), exist_ok=True)
+    network = check_inputs(exp, ctx)
+    jobs = [(p, s) for p in exp.points for s in (p.seeds or ctx.seeds)]
+    _log(f"[{exp.script}] {exp.title}\n[{exp.script}] scale {ctx.scale.short()}, metric {ctx.metric}, data "
+         f"{dataset_label(ctx)}, {len(exp.points)} points x seeds = {len(jobs)} jobs; out {repo_relative(ctx.out)}, "
+         f"runs {repo_relative(ctx.runs_dir)}")
+    per_point, counts = _run_points(exp, ctx, jobs, network, t_start)
+    timing = _timing(exp, ctx, per_point) if exp.timing else None
+    _copy_manifests(exp, ctx, per_point)
+    results = _results(exp, ctx, per_point, counts, timing)
+    _render(exp, ctx, results)
+    results["wall_seconds"] = _wall_seconds(results, t_start)
+    results["invocations"] = _invocations(ctx, results, t_start)
+    atomic_write_text(os.path.join(ctx.out, "table.md"), tables.render_markdown(exp, ctx, results))
+    atomic_write_json(os.path.join(ctx.out, "results.json"), results)
     _log(f"[{exp.script}] done in {_fmt_elapsed(time.time() - t_start)}: {counts['trained']} trained, "
          f"{counts['reused_run']} scored from shared runs, {counts['skipped']} skipped; wrote "
-         f"{_rel(os.path.join(ctx.out, 'table.md'))}, results.json, {len(results['figures'])} figure(s)")
+         f"{repo_relative(os.path.join(ctx.out, 'table.md'))}, results.json, {len(results['figures'])} figure(s)")
     return results

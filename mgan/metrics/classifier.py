@@ -26,9 +26,10 @@ import time
 
 import numpy as np
 
-from mgan import io as mio
+from mgan import atomic_files
+from mgan import data as mdata
 
-CLASSIFIER_DATASETS = ("mnist", "fashion_mnist", "cifar10", "svhn", "digits")
+CLASSIFIER_DATASETS = tuple(mdata.labelled_image_datasets())
 ARCH_VERSION = 1
 HELDOUT_FRACTION = 0.2
 
@@ -93,7 +94,6 @@ def build_classifier(input_shape, num_classes, widths, convs_per_block, dense, d
 
 def _split_train_test(dataset, data_dir, seed):
     """(x_train, y_train, x_test, y_test, train_ds, test_description)."""
-    from mgan import data as mdata
 
     train = mdata.load_dataset(dataset, split="train", data_dir=data_dir)
     splits = getattr(mdata.dataset_info(dataset), "splits", ("train", "test"))
@@ -116,7 +116,6 @@ def train_classifier(dataset, data_dir=None, seed=0, train_limit=None, progress=
     """Train the CNN of `dataset` on its train split. Returns (model, info dict); nothing is cached here."""
     import keras
 
-    from mgan import data as mdata
 
     if dataset not in CLASSIFIER_DATASETS:
         raise ValueError(f"no classifier for data set {dataset!r}; choices: {', '.join(CLASSIFIER_DATASETS)}")
@@ -166,7 +165,6 @@ def predict_logits_features(model, images_uint8, batch_size=500, progress=True, 
     """(logits float64, penultimate features float64) of uint8 NHWC images (converted with to_unit_range)."""
     import keras
 
-    from mgan import data as mdata
 
     fm = feature_model or _feature_model(model)
     x = np.asarray(images_uint8)
@@ -241,7 +239,6 @@ def get_classifier(dataset, data_dir=None, seed=0, train_limit=None, cache_root=
     """The cached CNN of `dataset` (trained and cached on a miss) as a `ClassifierNetwork`."""
     import keras
 
-    from mgan import data as mdata
 
     if dataset not in CLASSIFIER_DATASETS:
         raise ValueError(f"no classifier for data set {dataset!r}; choices: {', '.join(CLASSIFIER_DATASETS)}")
@@ -254,7 +251,7 @@ def get_classifier(dataset, data_dir=None, seed=0, train_limit=None, cache_root=
     keras_path = os.path.join(directory, f"{dataset}-{key}.keras")
     json_path = os.path.join(directory, f"{dataset}-{key}.json")
     if not retrain and os.path.exists(json_path) and os.path.exists(keras_path):
-        info = mio.read_json(json_path)
+        info = atomic_files.read_json(json_path)
         checksum = sha256_file(keras_path)
         if info.get("keras_sha256") == checksum:
             model = keras.models.load_model(keras_path, compile=False)
@@ -273,5 +270,5 @@ def get_classifier(dataset, data_dir=None, seed=0, train_limit=None, cache_root=
             os.unlink(tmp)
     info["keras_sha256"] = checksum
     info["cache_key"] = key
-    mio.atomic_write_json(json_path, info)
+    atomic_files.atomic_write_json(json_path, info)
     return ClassifierNetwork(model, info, keras_path, json_path, checksum, from_cache=False)

@@ -22,9 +22,9 @@ Loading (once per process, cached by location), in this order:
     files, names included) is part of the network's protocol dict.
 
 Preprocessing, in this order (§10.2)
-    1. generator output in [-1, 1] -> uint8: `generator_output_to_uint8`, round((x + 1) * 127.5) clipped to 0..255
+    1. generator output in [-1, 1] -> uint8: `mgan.images.to_uint8`, round((x + 1) * 127.5) clipped to 0..255
        (`np.rint`, i.e. ties to even like `tf.round`; non-finite values are an error);
-    2. uint8 -> float32 x / 127.5 - 1 (`uint8_to_unit`);
+    2. uint8 -> float32 x / 127.5 - 1 (`mgan.images.uint8_to_unit`);
     3. resize to 299x299 with `tf.compat.v1.image.resize(..., method=BILINEAR)` (TF1 `ResizeBilinear`,
        align_corners=False, half_pixel_centers=False) — not TF2 `tf.image.resize` (`resize_tf1_bilinear`);
        1-channel images are then tiled to 3 channels;
@@ -37,6 +37,8 @@ import sys
 import threading
 
 import numpy as np
+
+from mgan.images import uint8_to_unit
 
 INCEPTION_TFHUB = "https://tfhub.dev/tensorflow/tfgan/eval/inception/1"
 INCEPTION_NAME = "tfgan/eval/inception/1"
@@ -67,22 +69,6 @@ class InceptionUnavailableError(RuntimeError):
 # Preprocessing (§10.2)
 # ---------------------------------------------------------------------------------------------------------------
 
-def generator_output_to_uint8(x):
-    """Generator output in [-1, 1] -> uint8: round((x + 1) * 127.5) (ties to even), clipped to [0, 255]."""
-    x = np.asarray(x)
-    if not np.all(np.isfinite(x)):
-        raise ValueError("generator output contains non-finite values")
-    return np.clip(np.rint((x.astype(np.float64) + 1.0) * 127.5), 0, 255).astype(np.uint8)
-
-
-def uint8_to_unit(images_uint8):
-    """uint8 -> float32 in [-1, 1]: x / 127.5 - 1 (the same rule as mgan.data.to_unit_range)."""
-    x = np.asarray(images_uint8)
-    if x.dtype != np.uint8:
-        raise TypeError(f"expected uint8 images, got {x.dtype}")
-    return (x.astype(np.float32) / np.float32(127.5) - np.float32(1.0)).astype(np.float32)
-
-
 def resize_tf1_bilinear(images, size=INCEPTION_IMAGE_SIZE):
     """TF1 bilinear resize (align_corners=False, half_pixel_centers=False) of float NHWC images to size x size."""
     import tensorflow as tf
@@ -97,7 +83,7 @@ def check_images_uint8(images):
     x = np.asarray(images)
     if x.dtype != np.uint8:
         raise TypeError(f"images must be uint8 NHWC (0..255), got dtype {x.dtype}; convert generator output with "
-                        "mgan.metrics.inception.generator_output_to_uint8 first")
+                        "mgan.images.to_uint8 first")
     if x.ndim != 4 or x.shape[-1] not in (1, 3):
         raise ValueError(f"images must be NHWC with 1 or 3 channels, got shape {x.shape}")
     if x.shape[0] == 0:

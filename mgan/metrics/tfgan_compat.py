@@ -86,15 +86,6 @@ def _load():
             for name in names:
                 sys.modules.pop(name, None)
             sys.modules.update(saved)
-        version = "unknown"
-        try:
-            ns = {}
-            with open(os.path.join(root, "python", "version.py"), encoding="utf-8") as f:
-                exec(compile(f.read(), "version.py", "exec"), ns)  # a single __version__ assignment
-            version = ns.get("__version__", version)
-        except OSError:
-            pass
-        cm._mgan_tfgan_version = version
         _MODULES["classifier_metrics"] = cm
         return cm
 
@@ -117,7 +108,3 @@ def frechet_classifier_distance_from_activations(activations1, activations2):
 def trace_sqrt_product(sigma1, sigma2):
     """tf-gan's `trace_sqrt_product`: Tr((Σ1 Σ2)^{1/2}) via symmetric square roots (A = Σ1^{1/2}, Tr sqrt(A Σ2 A))."""
     return _load().trace_sqrt_product(sigma1, sigma2)
-
-
-def tfgan_version():
-    return getattr(_load(), "_mgan_tfgan_version", "unknown")

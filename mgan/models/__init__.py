@@ -1,7 +1,9 @@
 """Model registry: every trainable model of the package, how to build it from a TrainConfig, and its defaults.
 
-A new model registers a :class:`ModelSpec` here and is then available to ``mgan.train``, the benchmarks, sampling,
-evaluation and the reproduce scripts without further changes.
+A new model subclasses :class:`GANModel` (its ``train_step`` is one iteration of its paper's algorithm) and registers
+a :class:`ModelSpec` here; it is then available to ``mgan.train``, the benchmarks, sampling, evaluation and the
+reproduce scripts without further changes. ``resolve`` fills a config's 'auto' fields, ``build_model`` returns the
+compiled model (``model.fit`` is its training path; ``mgan.runner`` adds the run's callbacks).
 """
 import dataclasses
 from dataclasses import dataclass, field
@@ -10,9 +12,11 @@ from typing import Callable
 import keras
 
 from mgan import networks
-from mgan.models.base import GANModel, sample_noise
+from mgan.models.base import GANModel
 from mgan.models.dcgan import DCGAN
 from mgan.models.dmgan import DMGAN
+
+LABELLED_MODES = ("conditional", "inherit", "single_fake_center")
 
 
 @dataclass(frozen=True)
@@ -20,40 +24,53 @@ class ModelSpec:
     name: str
     description: str
     family: str  # network family for layout defaults ('dmgan' -> literal at 32x32, 'mbgan' -> mbgan)
-    head: str  # 'features' (feature_dim) or 'logit' (1)
-    build: Callable  # (cfg, generator, discriminator, num_classes) -> GANModel
+    build: Callable  # (cfg, example_shape, num_classes) -> uncompiled GANModel
     defaults: dict = field(default_factory=dict)  # values for the 'auto' / -1 fields
     fixed: dict = field(default_factory=dict)  # values this preset always uses
+    label_modes: tuple = ("unlabeled",) + LABELLED_MODES  # the label modes the model implements
+    data_splits: dict = field(default_factory=dict)  # data set -> split used when --split=auto (D30); else 'train'
 
 
-def _build_dmgan(cfg, G, D, num_classes):
-    return DMGAN(G, D, lam=cfg.lam, gamma=cfg.gamma, weight_adaption=cfg.weight_adaption, label_mode=cfg.label_mode,
-                 center_features=cfg.center_features, norm_eps=cfg.norm_eps, wa_eps=cfg.wa_eps,
-                 ip_norm=cfg.ip_norm, wa_normalize=cfg.wa_normalize, d_batches=cfg.d_batches,
-                 num_classes=num_classes, z_dim=cfg.z_dim, noise=cfg.noise, clip=cfg.clip, clip_scope=cfg.clip_scope,
-                 n_gen=cfg.n_gen, sample_bn=cfg.sample_bn, name=cfg.model)
+def _generator(cfg, example_shape, num_classes):
+    cond_classes = num_classes if cfg.label_mode == "conditional" else 0
+    return networks.build_generator(cfg, example_shape, cond_classes=cond_classes)
 
 
-def _build_dcgan(cfg, G, D, num_classes):
-    if cfg.label_mode not in ("unlabeled", "conditional"):
-        raise ValueError(f"DCGAN supports label_mode 'unlabeled' or 'conditional', got {cfg.label_mode!r}")
-    return DCGAN(G, D, conditional=cfg.label_mode == "conditional", num_classes=num_classes, z_dim=cfg.z_dim,
-                 noise=cfg.noise, clip=cfg.clip, clip_scope=cfg.clip_scope, n_gen=cfg.n_gen,
-                 sample_bn=cfg.sample_bn, name=cfg.model)
+def _build_dmgan(cfg, example_shape, num_classes):
+    D = networks.build_discriminator(cfg, example_shape, cfg.feature_dim)  # images only (D20)
+    return DMGAN(_generator(cfg, example_shape, num_classes), D, lam=cfg.lam, gamma=cfg.gamma,
+                 weight_adaption=cfg.weight_adaption, label_mode=cfg.label_mode, center_features=cfg.center_features,
+                 norm_eps=cfg.norm_eps, wa_eps=cfg.wa_eps, ip_norm=cfg.ip_norm, wa_normalize=cfg.wa_normalize,
+                 d_batches=cfg.d_batches, num_classes=num_classes, z_dim=cfg.z_dim, noise=cfg.noise, seed=cfg.seed,
+                 clip=cfg.clip, clip_scope=cfg.clip_scope, name=cfg.model)
+
+
+def _build_dcgan(cfg, example_shape, num_classes):
+    conditional = cfg.label_mode == "conditional"
+    D = networks.build_discriminator(cfg, example_shape, 1, cond_classes=num_classes if conditional else 0)
+    return DCGAN(_generator(cfg, example_shape, num_classes), D, conditional=conditional, n_gen=cfg.n_gen,
+                 num_classes=num_classes, z_dim=cfg.z_dim, noise=cfg.noise, seed=cfg.seed, clip=cfg.clip,
+                 clip_scope=cfg.clip_scope, name=cfg.model)
 
 
 # Adam epsilon of TF1 (tf.train.AdamOptimizer) and PyTorch; Keras 3 would default to 1e-7.
 ADAM_EPSILON = 1e-8
 _DMGAN_DEFAULTS = {"noise": "uniform01", "label_mode": "conditional", "clip": 0.1}
+_DMGAN_PAPER_SPLITS = {"cifar10": "train+test"}  # D30: the DMGAN paper's experiments use all 60,000 CIFAR-10 images
+
+
+def _dmgan_spec(name, description, fixed):
+    return ModelSpec(name, description, "dmgan", _build_dmgan, _DMGAN_DEFAULTS, {**fixed, "n_gen": 1},
+                     data_splits=_DMGAN_PAPER_SPLITS)
+
+
 MODELS = {
-    "dmgan": ModelSpec("dmgan", "regular DMGAN (Algorithm 1)", "dmgan", "features", _build_dmgan, _DMGAN_DEFAULTS,
-                       {"weight_adaption": False}),
-    "wadmgan": ModelSpec("wadmgan", "DMGAN with weight adaption (Algorithm 2)", "dmgan", "features", _build_dmgan,
-                         _DMGAN_DEFAULTS, {"weight_adaption": True}),
-    "dmgan_f": ModelSpec("dmgan_f", "DMGAN with fixed centers (γ = 0)", "dmgan", "features", _build_dmgan,
-                         _DMGAN_DEFAULTS, {"gamma": 0.0, "weight_adaption": False}),
-    "dcgan": ModelSpec("dcgan", "DCGAN baseline (non-saturating loss)", "dmgan", "logit", _build_dcgan,
-                       {"noise": "uniform11", "label_mode": "unlabeled", "clip": 0.0}),
+    "dmgan": _dmgan_spec("dmgan", "regular DMGAN (Algorithm 1)", {"weight_adaption": False}),
+    "wadmgan": _dmgan_spec("wadmgan", "DMGAN with weight adaption (Algorithm 2)", {"weight_adaption": True}),
+    "dmgan_f": _dmgan_spec("dmgan_f", "DMGAN with fixed centers (γ = 0)", {"gamma": 0.0, "weight_adaption": False}),
+    "dcgan": ModelSpec("dcgan", "DCGAN baseline (non-saturating loss)", "dmgan", _build_dcgan,
+                       {"noise": "uniform11", "label_mode": "unlabeled", "clip": 0.0},
+                       label_modes=("unlabeled", "conditional"), data_splits=_DMGAN_PAPER_SPLITS),
 }
 
 
@@ -81,27 +98,35 @@ def resolve(cfg, example_shape, explicit=()):
     if cfg.layout == "auto":
         updates["layout"] = networks.default_layout(example_shape, spec.family)
     cfg = dataclasses.replace(cfg, **updates)
+    if cfg.label_mode not in spec.label_modes:
+        raise ValueError(f"--model={cfg.model} supports --label_mode {' | '.join(spec.label_modes)}, "
+                         f"got {cfg.label_mode!r}")
     networks.check_layout(cfg.layout, example_shape)
     return cfg
 
 
-def build_model(cfg, example_shape, num_classes):
-    """Networks, model and optimizers for a resolved config. Returns a compiled GANModel."""
-    spec = get_spec(cfg.model)
-    if cfg.label_mode in ("conditional", "inherit", "single_fake_center") and num_classes < 2 and \
-            spec.name != "dcgan":
-        raise ValueError(f"label_mode {cfg.label_mode!r} needs a labelled data set; use --label_mode=unlabeled")
-    conditional = cfg.label_mode == "conditional"
-    G = networks.build_generator(cfg, example_shape, cond_classes=num_classes if conditional else 0)
-    head = cfg.feature_dim if spec.head == "features" else 1
-    d_cond = num_classes if (conditional and spec.name == "dcgan") else 0
-    D = networks.build_discriminator(cfg, example_shape, head, cond_classes=d_cond)
-    model = spec.build(cfg, G, D, num_classes)
+def data_split(cfg):
+    """The data split of a run: ``cfg.split``, or with 'auto' the model's default for the data set (D30)."""
+    if cfg.split != "auto":
+        return cfg.split
+    return get_spec(cfg.model).data_splits.get(cfg.dataset, "train")
+
+
+def adam(cfg, name):
+    """The papers' Adam (D1) for one network: lr and betas of ``cfg``, TF1's epsilon."""
     b1, b2 = cfg.betas()
-    model.compile(d_optimizer=keras.optimizers.Adam(cfg.lr, beta_1=b1, beta_2=b2, epsilon=ADAM_EPSILON, name="d_adam"),
-                  g_optimizer=keras.optimizers.Adam(cfg.lr, beta_1=b1, beta_2=b2, epsilon=ADAM_EPSILON, name="g_adam"))
+    return keras.optimizers.Adam(cfg.lr, beta_1=b1, beta_2=b2, epsilon=ADAM_EPSILON, name=name)
+
+
+def build_model(cfg, example_shape, num_classes):
+    """The compiled model of a resolved config: networks, model, one Adam per network (``model.fit`` trains it)."""
+    spec = get_spec(cfg.model)
+    if cfg.label_mode in LABELLED_MODES and num_classes < 2:
+        raise ValueError(f"label_mode {cfg.label_mode!r} needs a labelled data set; use --label_mode=unlabeled")
+    model = spec.build(cfg, example_shape, num_classes)
+    model.compile(d_optimizer=adam(cfg, "d_adam"), g_optimizer=adam(cfg, "g_adam"), jit_compile=cfg.jit_compile)
     return model
 
 
-__all__ = ["MODELS", "ModelSpec", "GANModel", "DMGAN", "DCGAN", "build_model", "resolve", "get_spec",
-           "sample_noise"]
+__all__ = ["MODELS", "ModelSpec", "GANModel", "DMGAN", "DCGAN", "build_model", "resolve", "get_spec", "data_split",
+           "adam"]

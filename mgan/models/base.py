@@ -1,91 +1,154 @@
-"""The common GAN model: generator, discriminator, label handling, noise, clipping and metric trackers.
+"""The common GAN model: a ``keras.Model`` whose ``train_step`` is one whole iteration of a paper's algorithm.
 
-Each paper's method is a subclass that implements only its ``train_step`` (the losses), so every model plugs into the
-same runner, checkpointing, sampling and evaluation code. A batch is ``(x, y, z)``: images in [-1, 1], int labels and
-the noise for this step (drawn by the runner from the step number, so resumed runs see the same noise).
+The Keras contract every model of the package keeps (subclasses write only their ``train_step`` and options):
+
+- ``compile(d_optimizer=..., g_optimizer=...)``: one optimizer per network. ``model.optimizer`` is a
+  ``keras.optimizers.MultiOptimizer`` over the two, so learning-rate callbacks (``LearningRateScheduler``,
+  ``ReduceLROnPlateau``) and ``TensorBoard`` act on the optimizers that train.
+- ``fit`` on batches ``x``, ``(x, y)`` or ``(x, y, sample_weight)``: images in [-1, 1], int labels, optional
+  per-example weights of the batch means. The noise is drawn inside ``train_step`` from a stateless generator
+  seeded by (``seed``, ``iteration``); ``iteration`` is a non-trainable model variable (saved with the weights and in
+  checkpoints), so a resumed run sees the same noise.
+- The logs are the model's ``keras.metrics.Mean`` trackers (averages since their last reset) plus ``loss`` =
+  d_loss + g_loss, so loss-watching callbacks such as ``TerminateOnNaN`` work.
+- ``model(z)`` / ``model((z, y))`` and ``predict`` return generated samples (G in inference mode).
+- ``save`` / ``keras.saving.load_model`` (after ``import mgan``) round-trip the whole GAN: both networks, centers,
+  counters and optimizer states (``get_config`` / ``from_config``, registered serializable classes).
+- ``evaluate`` raises: a GAN has no held-out loss; sample quality is scored with :mod:`mgan.metrics`.
 """
 import keras
 import tensorflow as tf
 
-NOISES = ("uniform01", "uniform11", "normal")
+from mgan import latent
+
+CLIP_SCOPES = ("all", "kernels")
+_COMPILE_OPTIONS = ("jit_compile", "run_eagerly", "steps_per_execution")
 
 
-def sample_noise(shape, noise, seed):
-    """Noise of ``shape`` from a stateless generator: ``seed`` is a pair of ints (or int tensor of shape [2])."""
-    if noise == "uniform01":
-        return tf.random.stateless_uniform(shape, seed, minval=0.0, maxval=1.0)
-    if noise == "uniform11":
-        return tf.random.stateless_uniform(shape, seed, minval=-1.0, maxval=1.0)
-    if noise == "normal":
-        return tf.random.stateless_normal(shape, seed)
-    raise ValueError(f"unknown noise {noise!r}; valid: {list(NOISES)}")
-
-
+@keras.saving.register_keras_serializable(package="mgan")
 class GANModel(keras.Model):
-    """Base class. Subclasses set ``metric_names`` and implement ``train_step((x, y, z))``.
+    """Base class. Subclasses set ``metric_names`` (their logged values besides ``loss``), implement
+    ``train_step(data)`` and ``iteration_passes()``, and add their options to ``get_config``.
 
     Args:
       generator, discriminator: Keras models (see mgan.networks).
       num_classes: classes of the data (1 for unlabeled data).
-      conditional: G takes z ⊕ onehot(y).
-      d_conditional: D takes [x, onehot(y)] (conditional baselines only; metric GANs see images only, D20).
       z_dim, noise: noise dimension and distribution (D11).
+      seed: seed of the training noise stream (the run seed).
+      conditional: G takes z ⊕ onehot(y) (set by the subclass from its options).
       clip, clip_scope: weight clipping of D after each D step (D8); 0 disables it.
     """
 
     metric_names = ()
 
-    def __init__(self, generator, discriminator, *, num_classes, conditional, z_dim, noise, d_conditional=False,
-                 clip=0.0, clip_scope="all", n_gen=1, sample_bn="inference", **kwargs):
+    def __init__(self, generator, discriminator, *, num_classes, z_dim, noise, seed=0, conditional=False, clip=0.0,
+                 clip_scope="all", **kwargs):
         super().__init__(**kwargs)
-        if noise not in NOISES:
-            raise ValueError(f"unknown noise {noise!r}; valid: {list(NOISES)}")
+        latent.check_noise(noise)
+        if clip_scope not in CLIP_SCOPES:
+            raise ValueError(f"unknown clip_scope {clip_scope!r}; valid: {list(CLIP_SCOPES)}")
         self.generator = generator
         self.discriminator = discriminator
         self.num_classes = int(num_classes)
-        self.conditional = bool(conditional)
-        self.d_conditional = bool(d_conditional)
         self.z_dim = int(z_dim)
         self.noise = noise
+        self.seed = int(seed)
+        self.conditional = bool(conditional)
         self.clip = float(clip)
         self.clip_scope = clip_scope
-        self.n_gen = int(n_gen)
-        self.sample_bn = sample_bn
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in self.metric_names}
+        self.iteration = self.add_weight(shape=(), dtype="int64", initializer="zeros", trainable=False,
+                                         name="iteration")
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in ("loss",) + tuple(self.metric_names)}
+        self.built = True  # both networks are built functional models; no input-dependent state is left
 
-    # ----- Keras API -------------------------------------------------------------------------------------------
-    def compile(self, d_optimizer, g_optimizer, **kwargs):
-        super().compile(**kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        # Build the optimizer slots now so a checkpoint restores them before the first step.
+    # ----- Keras API ---------------------------------------------------------------------------------------------
+    def compile(self, d_optimizer=None, g_optimizer=None, **options):
+        """One optimizer per network (instances, names or configs); ``jit_compile``, ``run_eagerly`` and
+        ``steps_per_execution`` as in ``keras.Model.compile`` (``jit_compile`` defaults to False here)."""
+        unsupported = sorted(set(options) - set(_COMPILE_OPTIONS))
+        if unsupported or d_optimizer is None or g_optimizer is None:
+            raise ValueError(f"{type(self).__name__}.compile takes d_optimizer=... and g_optimizer=... (one per "
+                             f"network; train_step defines the losses){f', not {unsupported}' if unsupported else ''}")
+        d_optimizer, g_optimizer = keras.optimizers.get(d_optimizer), keras.optimizers.get(g_optimizer)
+        if d_optimizer is g_optimizer:
+            raise ValueError("d_optimizer and g_optimizer must be two optimizer instances (each keeps its own state)")
+        options.setdefault("jit_compile", False)
+        # Build the slots now, in network order, so a checkpoint restores them before the first step.
         d_optimizer.build(self.discriminator.trainable_variables)
         g_optimizer.build(self.generator.trainable_variables)
+        d_paths = {v.path: d_optimizer for v in self.discriminator.trainable_variables}
+        both = keras.optimizers.MultiOptimizer(keras.optimizers.OptimizerMap(g_optimizer, d_paths), name="gan")
+        both.build(self.trainable_variables)
+        super().compile(optimizer=both, **options)
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+
+    def get_compile_config(self):
+        if not self.compiled:
+            return {}
+        return {"d_optimizer": keras.optimizers.serialize(self.d_optimizer),
+                "g_optimizer": keras.optimizers.serialize(self.g_optimizer),
+                **{k: getattr(self, k) for k in _COMPILE_OPTIONS}}
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        self.compile(d_optimizer=keras.optimizers.deserialize(config.pop("d_optimizer")),
+                     g_optimizer=keras.optimizers.deserialize(config.pop("g_optimizer")), **config)
+
+    def get_config(self):
+        return {"name": self.name, "generator": keras.saving.serialize_keras_object(self.generator),
+                "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+                "num_classes": self.num_classes, "z_dim": self.z_dim, "noise": self.noise, "seed": self.seed,
+                "clip": self.clip, "clip_scope": self.clip_scope}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
 
     @property
     def metrics(self):
         return list(self.trackers.values())
 
     def call(self, inputs, training=False):
-        z, y = inputs
+        """Generated samples from noise ``z`` or from ``(z, y)`` (conditional generators need the labels)."""
+        z, y = inputs if isinstance(inputs, (tuple, list)) else (inputs, None)
         return self.generator(self.generator_input(z, y), training=training)
+
+    def evaluate(self, *args, **kwargs):
+        raise NotImplementedError(
+            f"{type(self).__name__} has no held-out loss to evaluate (its losses measure D against G, not sample "
+            f"quality). Score generated samples with mgan.metrics.score_images or `python -m mgan.evaluate`.")
 
     def iteration_passes(self):
         """Network passes of one iteration in units of a forward pass (a backward pass needing input and weight
         gradients counts 2, input gradients only 1); used to count an iteration's multiply-adds (benchmarks)."""
         raise NotImplementedError(f"{type(self).__name__} does not declare its iteration_passes")
 
-    # ----- shared pieces ---------------------------------------------------------------------------------------
-    def onehot(self, y):
-        return tf.one_hot(tf.cast(y, tf.int32), self.num_classes)
+    # ----- pieces of every train_step ------------------------------------------------------------------------------
+    @property
+    def uses_labels(self):
+        """Whether the update needs class labels (the data must then yield (x, y))."""
+        return self.conditional
+
+    def unpack(self, data):
+        """``(x, y, sample_weight)`` of a batch given as x, (x, y) or (x, y, sample_weight); y is required when
+        the model uses labels, else zeros when absent."""
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        if y is None:
+            if self.uses_labels:
+                raise ValueError(f"{self.name} uses class labels: fit it on (x, y) batches, not on images alone")
+            y = tf.zeros(tf.shape(x)[:1], tf.int32)
+        return x, tf.cast(y, tf.int32), sample_weight
+
+    def iteration_noise(self, batch_size):
+        """The noise of the current iteration (``self.iteration``): a pure function of (seed, iteration)."""
+        return latent.training_noise(self.seed, self.iteration, batch_size, self.z_dim, self.noise)
 
     def generator_input(self, z, y):
-        return tf.concat([z, self.onehot(y)], axis=1) if self.conditional else z
-
-    def discriminate(self, x, y, training=True):
-        if self.d_conditional:
-            return self.discriminator([x, self.onehot(y)], training=training)
-        return self.discriminator(x, training=training)
+        return latent.generator_input(z, y, self.num_classes, self.conditional)
 
     def clip_variables(self):
         """The D variables clipped by D8: all trainable ones, or the conv/dense kernels only."""
@@ -99,10 +162,10 @@ class GANModel(keras.Model):
             for v in self.clip_variables():
                 v.assign(tf.clip_by_value(v, -self.clip, self.clip))
 
-    def record(self, **values):
+    def finish_iteration(self, **values):
+        """Count the iteration and track ``values`` plus ``loss`` = d_loss + g_loss; returns train_step's logs."""
+        self.iteration.assign_add(1)
+        values["loss"] = values["d_loss"] + values["g_loss"]
         for name, value in values.items():
             self.trackers[name].update_state(value)
         return {name: t.result() for name, t in self.trackers.items()}
-
-    def sample_labels(self, n, seed):
-        return tf.random.stateless_uniform([n], seed, 0, self.num_classes, dtype=tf.int32)

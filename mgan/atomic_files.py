@@ -1,4 +1,4 @@
-"""Atomic file writes: a reader never sees a half-written result, log snapshot or npz."""
+"""Atomic file writes: a reader never sees a half-written result, log snapshot, image or npz."""
 import json
 import os
 import tempfile
@@ -29,6 +29,11 @@ def _atomic_write(path, write_fn, mode):
 def atomic_write_text(path, text):
     """Write `text` to `path` via a temporary file in the same directory and an atomic rename."""
     _atomic_write(path, lambda f: f.write(text), "w")
+
+
+def atomic_write_bytes(path, data):
+    """Write the bytes `data` to `path` atomically (PNG images, figures)."""
+    _atomic_write(path, lambda f: f.write(data), "wb")
 
 
 def _json_default(o):

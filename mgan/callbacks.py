@@ -1,0 +1,152 @@
+"""The Keras callbacks of a training run: every side effect of ``python -m mgan.train`` around ``model.fit``.
+
+Each callback reads the step from the model's iteration counter (``model.iteration``, the number of finished
+iterations), so a resumed run writes at the same steps as an uninterrupted one. ``run_callbacks`` lists them in the
+order they must run after each iteration: the NaN/Inf stop first (nothing of a broken step is written), the timer,
+the metrics log, the sample grids, and the checkpoint last.
+"""
+import json
+import math
+import os
+import time
+
+import keras
+import tensorflow as tf
+
+from mgan import images, sampling
+from mgan.atomic_files import atomic_write_text
+from mgan.errors import NonFiniteLossError
+
+
+def _step(model):
+    return int(model.iteration.numpy())
+
+
+class NonFiniteStop(keras.callbacks.Callback):
+    """Raise NonFiniteLossError as soon as a logged value is NaN or Inf; the last good checkpoint stays the latest.
+
+    Stricter than ``keras.callbacks.TerminateOnNaN`` (which watches ``loss`` only and lets later callbacks run):
+    it checks every logged value and stops before anything of the broken step is written.
+    """
+
+    def __init__(self, checkpoints):
+        super().__init__()
+        self.checkpoints = checkpoints
+
+    def on_train_batch_end(self, batch, logs=None):
+        bad = {k: v for k, v in (logs or {}).items() if not math.isfinite(v)}
+        if bad:
+            raise NonFiniteLossError(
+                f"non-finite values at step {_step(self.model)}: {bad}. The run stopped; the last good checkpoint "
+                f"({self.checkpoints.latest or 'none yet'}) is kept. Lower the learning rate, check the clipping "
+                f"(--clip) or the data, and resume from it by re-running the same command.")
+
+
+class StepTimer(keras.callbacks.Callback):
+    """Wall time of each iteration (the logs are numbers, so the step has finished); the first ``skip`` iterations
+    of a fit call trace and compile and are not counted."""
+
+    def __init__(self, skip=2):
+        super().__init__()
+        self.skip = skip
+        self.seen = self.timed_steps = 0
+        self.timed_seconds = self.last_seconds = 0.0
+        self._t0 = None
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._t0 = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.last_seconds = time.perf_counter() - self._t0
+        self.seen += 1
+        if self.seen > self.skip:
+            self.timed_steps += 1
+            self.timed_seconds += self.last_seconds
+
+    @property
+    def ms_per_step(self):
+        return 1000.0 * self.timed_seconds / self.timed_steps if self.timed_steps else None
+
+
+def keep_lines_up_to(path, step):
+    """Drop the JSON lines of ``path`` logged after ``step`` (and lines cut by a kill): a resumed run rewrites them."""
+    if not os.path.exists(path):
+        return
+    keep = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if rec.get("step", 0) <= step:
+                keep.append(line if line.endswith("\n") else line + "\n")
+    atomic_write_text(path, "".join(keep))
+
+
+class IntervalLog(keras.callbacks.Callback):
+    """Every ``every`` steps and at the last one: the metrics averaged over the interval, as a line of the JSON-lines
+    log and as TensorBoard scalars (``tf.summary`` at the global step); then the model's metric trackers restart."""
+
+    def __init__(self, jsonl_path, tensorboard_dir, every, total_steps, timer):
+        super().__init__()
+        self.jsonl_path, self.tensorboard_dir = jsonl_path, tensorboard_dir
+        self.every, self.total_steps, self.timer = every, total_steps, timer
+        self.writer = None
+
+    def on_train_begin(self, logs=None):
+        keep_lines_up_to(self.jsonl_path, _step(self.model))
+        self.writer = tf.summary.create_file_writer(self.tensorboard_dir)
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = _step(self.model)
+        if step % self.every and step != self.total_steps:
+            return
+        with open(self.jsonl_path, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"step": step, **logs, "sec_per_step": self.timer.last_seconds}) + "\n")
+        with self.writer.as_default(step=step):
+            for name, value in logs.items():
+                tf.summary.scalar(name, value)
+        self.writer.flush()
+        self.model.reset_metrics()
+
+    def on_train_end(self, logs=None):
+        self.writer.close()
+
+
+class SampleGrids(keras.callbacks.Callback):
+    """Every ``every`` steps: the generator's grid from the run's fixed noise, as ``samples/step_XXXXXXX.png``."""
+
+    def __init__(self, directory, cfg_dict, every):
+        super().__init__()
+        self.directory, self.cfg_dict, self.every = directory, cfg_dict, every
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = _step(self.model)
+        if self.every and step % self.every == 0:
+            grid = sampling.sample_grid(self.model.generator, self.cfg_dict, self.model.num_classes,
+                                        self.model.conditional)
+            if grid is not None:
+                images.write_png(os.path.join(self.directory, f"step_{step:07d}.png"), grid)
+
+
+class StepCheckpoint(keras.callbacks.Callback):
+    """Every ``every`` steps and at the last one: a checkpoint numbered by the step (mgan.run_checkpoints)."""
+
+    def __init__(self, checkpoints, every, total_steps):
+        super().__init__()
+        self.checkpoints, self.every, self.total_steps = checkpoints, every, total_steps
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = _step(self.model)
+        if step % self.every == 0 or step == self.total_steps:
+            self.checkpoints.save(step)
+
+
+def run_callbacks(cfg, out, checkpoints, total_steps, timer):
+    """The callbacks of a run directory ``out``, in the order they must run."""
+    return [NonFiniteStop(checkpoints), timer,
+            IntervalLog(os.path.join(out, "metrics.jsonl"), os.path.join(out, "tensorboard"), cfg.log_every,
+                        total_steps, timer),
+            SampleGrids(os.path.join(out, "samples"), cfg.to_dict(), cfg.sample_every),
+            StepCheckpoint(checkpoints, cfg.checkpoint_every, total_steps)]

@@ -1,0 +1,44 @@
+"""The generator's input: noise distributions (METHODS D11), the seeded noise streams of a run, one-hot labels.
+
+Every draw is stateless: a pure function of a seed pair, so the noise of training iteration t, of the sample grids
+and of evaluation samples is the same in every process and after every resume. The salts keep the streams apart.
+"""
+import tensorflow as tf
+
+NOISES = ("uniform01", "uniform11", "normal")
+
+TRAIN_NOISE_SALT = 1  # training iterations: seed pair (seed, TRAIN_NOISE_SALT * 2**40 + t)
+GRID_SALT = 2  # the fixed noise of a run's sample grids
+EVAL_SALT = 3  # samples drawn for evaluation (mgan.sampling.generate)
+
+
+def check_noise(noise):
+    if noise not in NOISES:
+        raise ValueError(f"unknown noise {noise!r}; valid: {list(NOISES)}")
+
+
+def sample_noise(shape, noise, seed):
+    """Noise of ``shape`` from a stateless generator: ``seed`` is a pair of ints (or an int tensor of shape [2])."""
+    check_noise(noise)
+    if noise == "uniform01":
+        return tf.random.stateless_uniform(shape, seed, minval=0.0, maxval=1.0)
+    if noise == "uniform11":
+        return tf.random.stateless_uniform(shape, seed, minval=-1.0, maxval=1.0)
+    return tf.random.stateless_normal(shape, seed)
+
+
+def training_noise(seed, iteration, batch_size, z_dim, noise):
+    """The noise of training iteration ``iteration`` (0-based) of a run seeded ``seed``: a pure function of both."""
+    iteration = tf.cast(iteration, tf.int64)
+    pair = tf.stack([tf.cast(seed, tf.int64), TRAIN_NOISE_SALT * (1 << 40) + iteration])
+    return sample_noise(tf.stack([tf.cast(batch_size, tf.int32), z_dim]), noise, pair)
+
+
+def generator_input(z, y, num_classes, conditional):
+    """G's input: z, or z ⊕ onehot(y) for a conditional generator (METHODS D2)."""
+    if not conditional:
+        return z
+    if y is None:
+        raise ValueError("a conditional generator needs labels: call the model on (z, y) and train it on (x, y) "
+                         "batches")
+    return tf.concat([z, tf.one_hot(tf.cast(y, tf.int32), num_classes)], axis=1)
