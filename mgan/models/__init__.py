@@ -31,14 +31,16 @@ class ModelSpec:
     data_splits: dict = field(default_factory=dict)  # data set -> split used when --split=auto (D30); else 'train'
 
 
-def _generator(cfg, example_shape, num_classes):
+def _networks(cfg, example_shape, num_classes, head_dim, d_cond_classes=0):
+    """(G, D), built in this order (the order draws the initial weights from the seeded generator)."""
     cond_classes = num_classes if cfg.label_mode == "conditional" else 0
-    return networks.build_generator(cfg, example_shape, cond_classes=cond_classes)
+    G = networks.build_generator(cfg, example_shape, cond_classes=cond_classes)
+    return G, networks.build_discriminator(cfg, example_shape, head_dim, cond_classes=d_cond_classes)
 
 
 def _build_dmgan(cfg, example_shape, num_classes):
-    D = networks.build_discriminator(cfg, example_shape, cfg.feature_dim)  # images only (D20)
-    return DMGAN(_generator(cfg, example_shape, num_classes), D, lam=cfg.lam, gamma=cfg.gamma,
+    G, D = _networks(cfg, example_shape, num_classes, cfg.feature_dim)  # D sees images only (D20)
+    return DMGAN(G, D, lam=cfg.lam, gamma=cfg.gamma,
                  weight_adaption=cfg.weight_adaption, label_mode=cfg.label_mode, center_features=cfg.center_features,
                  norm_eps=cfg.norm_eps, wa_eps=cfg.wa_eps, ip_norm=cfg.ip_norm, wa_normalize=cfg.wa_normalize,
                  d_batches=cfg.d_batches, num_classes=num_classes, z_dim=cfg.z_dim, noise=cfg.noise, seed=cfg.seed,
@@ -47,8 +49,8 @@ def _build_dmgan(cfg, example_shape, num_classes):
 
 def _build_dcgan(cfg, example_shape, num_classes):
     conditional = cfg.label_mode == "conditional"
-    D = networks.build_discriminator(cfg, example_shape, 1, cond_classes=num_classes if conditional else 0)
-    return DCGAN(_generator(cfg, example_shape, num_classes), D, conditional=conditional, n_gen=cfg.n_gen,
+    G, D = _networks(cfg, example_shape, num_classes, 1, num_classes if conditional else 0)  # cond. D sees y too
+    return DCGAN(G, D, conditional=conditional, n_gen=cfg.n_gen,
                  num_classes=num_classes, z_dim=cfg.z_dim, noise=cfg.noise, seed=cfg.seed, clip=cfg.clip,
                  clip_scope=cfg.clip_scope, name=cfg.model)
 
