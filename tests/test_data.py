@@ -218,6 +218,16 @@ def test_dataset_info():
     assert data.dataset_info("cifar10").sizes["train+test"] == 60000
     assert data.dataset_info("synthetic").example_shape == (100,)
     assert data.dataset_info("digits").splits == ("train",)
+    assert data.dataset_info("cifar10").title == "CIFAR-10" and all(s.title for s in data.DATASETS.values())
+
+
+def test_command_line_choices_come_from_the_specs():
+    """Evaluation takes any image set; the classifier metric and the reproduce scripts need class labels."""
+    from mgan.metrics import classifier
+
+    assert data.image_datasets() == ["mnist", "fashion_mnist", "cifar10", "svhn", "celeba", "digits"]
+    assert data.labelled_image_datasets() == ["mnist", "fashion_mnist", "cifar10", "svhn", "digits"]
+    assert set(classifier.CLASSIFIER_DATASETS) == set(classifier.DEFAULT_SETTINGS)
 
 
 # --- digits and synthetic -------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from mgan import metrics
+from mgan import images, metrics
 from mgan.metrics import inception
 from mgan.metrics.inception import InceptionUnavailableError
 
@@ -90,17 +90,17 @@ def test_tf1_bilinear_matches_numpy_reference_and_differs_from_tf2_resize(in_hw,
 
 def test_uint8_quantisation_and_unit_range():
     x = np.array([-1.0, 1.0, 0.0, -1.5, 2.0, 0.4 / 127.5 - 1, 0.6 / 127.5 - 1, 254.4 / 127.5 - 1, 254.6 / 127.5 - 1])
-    np.testing.assert_array_equal(inception.generator_output_to_uint8(x), [0, 255, 128, 0, 255, 0, 1, 254, 255])
-    assert inception.generator_output_to_uint8(x).dtype == np.uint8
+    np.testing.assert_array_equal(images.to_uint8(x), [0, 255, 128, 0, 255, 0, 1, 254, 255])
+    assert images.to_uint8(x).dtype == np.uint8
     with pytest.raises(ValueError):
-        inception.generator_output_to_uint8(np.array([0.0, np.nan]))
+        images.to_uint8(np.array([0.0, np.nan]))
     u = np.array([0, 127, 128, 255], np.uint8)
-    np.testing.assert_allclose(inception.uint8_to_unit(u), [-1.0, 127 / 127.5 - 1, 128 / 127.5 - 1, 1.0], atol=1e-7)
+    np.testing.assert_allclose(images.uint8_to_unit(u), [-1.0, 127 / 127.5 - 1, 128 / 127.5 - 1, 1.0], atol=1e-7)
     # round trip of every uint8 value through [-1, 1]
     all_u8 = np.arange(256).astype(np.uint8)
-    np.testing.assert_array_equal(inception.generator_output_to_uint8(inception.uint8_to_unit(all_u8)), all_u8)
+    np.testing.assert_array_equal(images.to_uint8(images.uint8_to_unit(all_u8)), all_u8)
     with pytest.raises(TypeError):
-        inception.uint8_to_unit(np.zeros(3, np.float32))
+        images.uint8_to_unit(np.zeros(3, np.float32))
 
 
 def test_preprocess_tiles_grayscale_after_tf1_resize():

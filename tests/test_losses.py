@@ -168,3 +168,35 @@ def test_dmgan_loss_terms_match_numpy_and_compose_the_loss():
     assert rel_err(gap, np_norm(ff - fr).mean()) < 1e-5
     assert rel_err(wgap, np.mean(w * np_norm(ff - fr))) < 1e-5
     assert rel_err(losses.dmgan_discriminator_loss(fr, ff, cr, cf, 1.7, weights=w).numpy(), l_ip - 1.7 * wgap) < 1e-5
+
+
+def test_sample_weights_scale_each_pair_and_ones_change_nothing():
+    """Keras' per-example weights s_i multiply pair i's terms before the batch mean; s = 1 is the paper's loss."""
+    fr, ff, cr, cf = (RNG.normal(size=(6, 4)).astype(np.float32) for _ in range(4))
+    w = RNG.uniform(1, 5, size=6).astype(np.float32)
+    s = np.array([0.0, 1.0, 2.0, 0.5, 1.0, 3.0], np.float32)
+    l_ip, gap, wgap = (t.numpy() for t in losses.dmgan_loss_terms(fr, ff, cr, cf, weights=w, sample_weight=s))
+    assert rel_err(l_ip, np.mean(s * np_norm(fr - cr) ** 2) + np.mean(s * np_norm(ff - cf) ** 2)) < 1e-5
+    assert rel_err(gap, np.mean(s * np_norm(ff - fr))) < 1e-5
+    assert rel_err(wgap, np.mean(s * w * np_norm(ff - fr))) < 1e-5
+    assert rel_err(losses.dmgan_generator_loss(fr, ff, sample_weight=s).numpy(), np.mean(s * np_norm(ff - fr))) < 1e-5
+    ones = np.ones(6, np.float32)
+    for a, b in zip(losses.dmgan_loss_terms(fr, ff, cr, cf, weights=w, sample_weight=ones),
+                    losses.dmgan_loss_terms(fr, ff, cr, cf, weights=w)):
+        assert a.numpy() == b.numpy()
+    r, f = RNG.normal(size=(2, 6, 1)).astype(np.float32)
+    sig = lambda v: 1 / (1 + np.exp(-v[:, 0].astype(np.float64)))  # noqa: E731
+    want_d = -np.mean(s * np.log(sig(r))) - np.mean(s * np.log(1 - sig(f)))
+    assert rel_err(losses.dcgan_discriminator_loss(r, f, sample_weight=s).numpy(), want_d) < 1e-5
+    assert rel_err(losses.dcgan_generator_loss(f, sample_weight=s).numpy(), -np.mean(s * np.log(sig(f)))) < 1e-5
+
+
+def test_weighted_center_update_counts_each_feature_by_its_weight():
+    c = np.array([[0.0, 0.0], [2.0, 2.0]], np.float32)
+    f = np.array([[1.0, 3.0], [3.0, 1.0], [4.0, 4.0]], np.float32)
+    y = np.array([0, 0, 1])
+    # weight 0 removes feature 0; feature 1 counts twice: c0 = 0 - (3 * 0 - 2 * (3, 1)) / (1 + 2) = (2, 2/3)
+    np.testing.assert_allclose(centers.update_centers(c, f, y, 1.0, sample_weight=[0.0, 2.0, 1.0]).numpy(),
+                               [[2, 2 / 3], [3, 3]], rtol=1e-6)
+    np.testing.assert_array_equal(centers.update_centers(c, f, y, 0.7, sample_weight=np.ones(3)).numpy(),
+                                  centers.update_centers(c, f, y, 0.7).numpy())

@@ -1,9 +1,12 @@
-"""A few train steps of every model in every label mode on tiny data: shapes, centers, clipping, losses."""
+"""A few train steps of every model in every label mode on tiny data: shapes, centers, clipping, losses; one DMGAN
+and one DCGAN iteration against a hand computation with the public functions."""
+import math
+
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from mgan import centers, losses, models
+from mgan import centers, latent, losses, models
 from mgan.config import TrainConfig
 
 
@@ -18,12 +21,12 @@ def make(model, shape=(8, 8, 1), num_classes=10, **kw):
     return cfg, models.build_model(cfg, shape, num_classes)
 
 
-def batch(cfg, shape, m=12, num_classes=10, seed=0):
+def batch(shape, m=12, num_classes=10, seed=0):
+    """A training batch (x, y); the model draws the noise itself."""
     rng = np.random.default_rng(seed)
     x = rng.uniform(-1, 1, size=(m,) + shape).astype("float32")
     y = rng.integers(0, num_classes, size=m).astype("int32")
-    z = models.sample_noise([m, cfg.z_dim], cfg.noise, [seed, 1])
-    return tf.constant(x), tf.constant(y), z
+    return tf.constant(x), tf.constant(y)
 
 
 @pytest.mark.parametrize("model", ["dmgan", "wadmgan", "dmgan_f"])
@@ -38,9 +41,10 @@ def test_dmgan_family_steps_in_every_label_mode(model, label_mode):
     assert m.generator.input.shape[-1] == 6 + (10 if label_mode == "conditional" else 0)
     g0 = [v.numpy().copy() for v in m.generator.trainable_variables]
     for i in range(3):
-        logs = m.train_step(batch(cfg, shape, seed=i))
+        logs = m.train_step(batch(shape, seed=i))
+    assert int(m.iteration.numpy()) == 3
     assert all(np.isfinite(float(v)) for v in logs.values())
-    assert set(logs) >= {"d_loss", "g_loss", "l_ip", "l_d", "real_center_norm", "fake_center_norm"}
+    assert set(logs) == {"loss", "d_loss", "g_loss", "l_ip", "l_d", "real_center_norm", "fake_center_norm", "w_max"}
     assert any(not np.array_equal(a, b.numpy()) for a, b in zip(g0, m.generator.trainable_variables))
     moved = float(tf.reduce_sum(tf.abs(m.real_centers)))
     if model == "dmgan_f":
@@ -48,8 +52,10 @@ def test_dmgan_family_steps_in_every_label_mode(model, label_mode):
     else:
         assert moved > 0.0
     assert m.weight_adaption == (model == "wadmgan")
-    if model == "wadmgan":
-        assert float(logs["w_max"]) > 1.0
+    if model == "wadmgan":  # Eq. 7: the pair with the smallest L1 gap (<= the mean gap) gets w >= e
+        assert float(logs["w_max"]) >= math.e * (1 - 1e-6)
+    else:
+        assert float(logs["w_max"]) == 1.0
     # clipping (D8): every trainable D variable is within [-0.1, 0.1] after the D step
     assert max(float(tf.reduce_max(tf.abs(v))) for v in m.discriminator.trainable_variables) <= 0.1 + 1e-7
 
@@ -73,7 +79,9 @@ def test_dmgan_step_reproduces_the_paper_update_by_hand(model, ip_norm, d_batche
     cfg, m = make(model, shape, **kw)
     _, ref = make(model, shape, **kw)
     ref.set_weights(m.get_weights())
-    x, y, z = batch(cfg, shape)
+    x, y = batch(shape)
+    z = m.iteration_noise(len(x))  # the noise train_step draws at iteration 0
+    np.testing.assert_array_equal(z, latent.training_noise(cfg.seed, 0, len(x), cfg.z_dim, cfg.noise))
     m.real_centers.assign(tf.random.normal(m.real_centers.shape, seed=1))
     ref.real_centers.assign(m.real_centers)
     # reference by hand, with its own Adam optimizers built identically
@@ -94,7 +102,7 @@ def test_dmgan_step_reproduces_the_paper_update_by_hand(model, ip_norm, d_batche
     new_real = centers.update_centers(ref.real_centers, fr, y, 0.5)
     new_fake = centers.update_centers(ref.fake_centers, ff, y, 0.5)
 
-    logs = m.train_step((x, y, z))
+    logs = m.train_step((x, y))
     if w is not None:
         np.testing.assert_allclose(float(logs["w_max"]), float(tf.reduce_max(w)), rtol=1e-5)
     np.testing.assert_allclose(float(logs["d_loss"]), float(ld), rtol=1e-5)
@@ -106,22 +114,56 @@ def test_dmgan_step_reproduces_the_paper_update_by_hand(model, ip_norm, d_batche
 
 
 @pytest.mark.parametrize("label_mode", ["unlabeled", "conditional"])
-def test_dcgan_steps(label_mode):
-    shape = (8, 8, 1)
-    cfg, m = make("dcgan", shape, label_mode=label_mode)
+def test_dcgan_step_reproduces_the_update_by_hand(label_mode):
+    """One DCGAN iteration: a D step on (x, G(z)), then n_gen = 2 G steps, each with a fresh G forward pass; the
+    conditional D sees the labels (constant one-hot maps)."""
+    shape, n_gen, conditional = (8, 8, 1), 2, label_mode == "conditional"
+    cfg, m = make("dcgan", shape, label_mode=label_mode, n_gen=n_gen)
+    _, ref = make("dcgan", shape, label_mode=label_mode, n_gen=n_gen)
+    ref.set_weights(m.get_weights())
     assert cfg.noise == "uniform11" and cfg.clip == 0.0
-    assert m.d_conditional == (label_mode == "conditional")
-    for i in range(3):
-        logs = m.train_step(batch(cfg, shape, seed=i))
-    assert all(np.isfinite(float(v)) for v in logs.values())
-    assert 0.0 < float(logs["d_real"]) < 1.0
+    x, y = batch(shape)
+    z = m.iteration_noise(len(x))
+    G, D = ref.generator, ref.discriminator
+
+    def disc(images, labels=y):
+        return D([images, tf.one_hot(labels, 10)], training=True) if conditional else D(images, training=True)
+
+    g_in = tf.concat([z, tf.one_hot(y, 10)], 1) if conditional else z
+    with tf.GradientTape() as tape:
+        real_logits, fake_logits = disc(x), disc(G(g_in, training=True))
+        ld = losses.dcgan_discriminator_loss(real_logits, fake_logits)
+    ref.d_optimizer.apply_gradients(zip(tape.gradient(ld, D.trainable_variables), D.trainable_variables))
+    g_after = []
+    for _ in range(n_gen):
+        with tf.GradientTape() as tape:
+            lg = losses.dcgan_generator_loss(disc(G(g_in, training=True)))
+        ref.g_optimizer.apply_gradients(zip(tape.gradient(lg, G.trainable_variables), G.trainable_variables))
+        g_after.append([v.numpy().copy() for v in G.trainable_variables])
+
+    logs = m.train_step((x, y))
+    np.testing.assert_allclose(float(logs["d_loss"]), float(ld), rtol=1e-5)
+    np.testing.assert_allclose(float(logs["g_loss"]), float(lg), rtol=1e-5)
+    np.testing.assert_allclose(float(logs["d_real"]), float(tf.reduce_mean(tf.sigmoid(real_logits))), rtol=1e-5)
+    np.testing.assert_allclose(float(logs["d_fake"]), float(tf.reduce_mean(tf.sigmoid(fake_logits))), rtol=1e-5)
+    for a, b in zip(m.discriminator.trainable_variables, D.trainable_variables):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-6)
+    for a, b in zip(m.generator.trainable_variables, g_after[-1]):
+        np.testing.assert_allclose(a.numpy(), b, rtol=1e-4, atol=1e-6)
+    # n_gen really runs n G steps: the model's G is the one after the second step, not after the first
+    assert int(m.g_optimizer.iterations.numpy()) == n_gen and int(m.d_optimizer.iterations.numpy()) == 1
+    assert any(not np.allclose(a.numpy(), b, rtol=1e-4, atol=1e-6)
+               for a, b in zip(m.generator.trainable_variables, g_after[0]))
+    if conditional:  # the conditional D really uses the labels: other labels give other logits
+        assert m.discriminator.input_shape[1] == (None, 10)
+        assert not np.allclose(disc(x).numpy(), disc(x, (y + 1) % 10).numpy(), atol=1e-6)
 
 
 def test_literal_layout_step_on_cifar_shape():
     shape = (32, 32, 3)
     cfg, m = make("wadmgan", shape)
     assert cfg.layout == "literal"
-    logs = m.train_step(batch(cfg, shape, m=4))
+    logs = m.train_step(batch(shape, m=4))
     assert np.isfinite(float(logs["d_loss"]))
 
 
@@ -136,12 +178,18 @@ def test_presets_and_bad_values():
     assert (cfg.noise, cfg.label_mode, cfg.clip) == ("uniform01", "conditional", 0.1)
     with pytest.raises(ValueError, match="labelled"):
         models.build_model(cfg, (8, 8, 1), num_classes=1)
+    with pytest.raises(ValueError, match="fixes n_gen=1"):  # DMGAN runs one G step (D9)
+        models.resolve(tiny_cfg("dmgan", n_gen=2), (8, 8, 1), explicit={"n_gen"})
+    with pytest.raises(ValueError, match="supports --label_mode unlabeled | conditional"):
+        models.resolve(tiny_cfg("dcgan", label_mode="inherit"), (8, 8, 1))
+    assert models.data_split(tiny_cfg("dcgan", dataset="cifar10")) == "train+test"  # D30, DMGAN paper protocol
+    assert models.data_split(tiny_cfg("dmgan", dataset="mnist")) == "train"
 
 
 def test_clip_scope_kernels_leaves_bn_scale():
     shape = (8, 8, 1)
     cfg, m = make("dmgan", shape, clip_scope="kernels")
-    m.train_step(batch(cfg, shape))
+    m.train_step(batch(shape))
     gammas = [v for v in m.discriminator.trainable_variables if v.path.endswith("gamma")]
     assert gammas and max(float(tf.reduce_max(v)) for v in gammas) > 0.5
 
@@ -149,15 +197,15 @@ def test_clip_scope_kernels_leaves_bn_scale():
 @pytest.mark.parametrize("shape", [(32, 32, 3), (28, 28, 1)])
 def test_fast_layers_give_the_same_training_step_as_plain_keras(shape):
     """conv_impl='fast' (the default) computes the same iteration as the plain Keras layers: losses and weights."""
-    cfg_k, plain = make("wadmgan", shape, conv_impl="keras")
-    cfg_f, fast = make("wadmgan", shape, conv_impl="fast")
+    _, plain = make("wadmgan", shape, conv_impl="keras")
+    _, fast = make("wadmgan", shape, conv_impl="fast")
     assert [v.path for v in plain.generator.weights] == [v.path for v in fast.generator.weights]
     fast.set_weights(plain.get_weights())
     # plain SGD, so that the weight change is the gradient itself (Adam's first step is ±lr whatever the gradient)
     import keras
     for mdl in (plain, fast):
         mdl.compile(d_optimizer=keras.optimizers.SGD(0.1), g_optimizer=keras.optimizers.SGD(0.1))
-    data = batch(cfg_k, shape, m=8)
+    data = batch(shape, m=8)
     lp, lf = plain.train_step(data), fast.train_step(data)
     for k in ("d_loss", "g_loss", "l_ip", "w_max"):
         np.testing.assert_allclose(float(lf[k]), float(lp[k]), rtol=1e-4)

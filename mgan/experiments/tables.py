@@ -129,70 +129,81 @@ def _esc(s):
     return str(s).replace("|", "\\|")
 
 
-def render_markdown(exp, ctx, results):
-    label = our_label(exp, results)
+def _columns(exp, results, label):
     paper_h = f"Paper ({exp.paper_metric})" if exp.paper_metric else "Paper"
     cols = [exp.row_header, paper_h, f"Ours: {label} (mean ± std over seeds)", "Δ"]
     if exp.class_columns:
         dist = next((v["per_seed"][0]["summary"]["distance_label"] for v in results["points"].values()
                      if v["per_seed"]), "distance")
         cols += [dist] + list(CLASS_COLUMNS)
-    timing = results.get("timing") or {}
     if exp.timing:
-        dev = timing.get("device") or {}
+        dev = (results.get("timing") or {}).get("device") or {}
         where = ", ".join(dev.get("gpus") or []) or f"CPU: {dev.get('cpu', '?')}, {dev.get('cpu_count', '?')} cores"
         ref = next((r.name for r in exp.rows if r.label == exp.timing_reference), exp.timing_reference)
         cols += ["Paper ms/iteration (TitanX, TF 1.3)", f"Ours ms/iteration ({where})", f"Ours ratio to {ref}",
                  f"Paper ratio to {ref}"]
-    cols += ["status", "protocol"]
-    lines = [f"# {exp.title}", ""]
+    return cols + ["status", "protocol"]
+
+
+def _preamble(exp, ctx, results, label):
     scale = ctx.scale
-    lines += [f"- Scale: **{scale.name}** ({scale.description}; width {scale.width:g}, "
-              f"{f'{scale.steps} iterations' if scale.steps else f'{scale.epochs:g} epochs'}, "
-              f"{scale.n_samples} samples, {scale.splits} splits).",
-              f"- Data: {results['data']['label']}.",
-              f"- Our metric: {label}."]
+    lines = [f"# {exp.title}", "",
+             f"- Scale: **{scale.name}** ({scale.description}; width {scale.width:g}, "
+             f"{f'{scale.steps} iterations' if scale.steps else f'{scale.epochs:g} epochs'}, "
+             f"{scale.n_samples} samples, {scale.splits} splits).",
+             f"- Data: {results['data']['label']}.",
+             f"- Our metric: {label}."]
     if ctx.metric != "inception" and exp.paper_metric:
         lines.append(f"- The paper reports {exp.paper_metric} with the Inception network; our numbers come from a "
                      f"different network, so the Δ column says \"not comparable (different metric)\".")
     elif ctx.substitute and exp.paper_metric:
         lines.append("- Our numbers come from a substitute data set, so they are not comparable with the paper's.")
-    lines += [f"- Command: `{results['command']}`", ""]
-    lines.append("| " + " | ".join(_esc(c) for c in cols) + " |")
-    lines.append("|" + "---|" * len(cols))
-    for rec in results["rows"]:
-        paper = paper_cell(tuple(rec["paper"]) if rec["paper"] else None)
-        if rec["paper_note"]:
-            paper = f"{paper} ({rec['paper_note']})" if rec["paper"] else rec["paper_note"]
-        cells = [rec["name"], paper, rec["ours_cell"], rec["delta"]]
-        if exp.class_columns:
-            cells += class_cells(rec)
-        if exp.timing:
-            cells += [_num(rec["paper_ms"], 0) if rec["paper_ms"] is not None else "unknown",
-                      _num(rec["ours_ms"], 1), _num(rec["ours_ratio"]), _num(rec["paper_ratio"])]
-        cells += [rec["status"], rec["protocol"]]
-        lines.append("| " + " | ".join(_esc(c) for c in cells) + " |")
-    lines.append("")
+    return lines + [f"- Command: `{results['command']}`", ""]
+
+
+def _row_cells(exp, rec):
+    paper = paper_cell(tuple(rec["paper"]) if rec["paper"] else None)
+    if rec["paper_note"]:
+        paper = f"{paper} ({rec['paper_note']})" if rec["paper"] else rec["paper_note"]
+    cells = [rec["name"], paper, rec["ours_cell"], rec["delta"]]
+    if exp.class_columns:
+        cells += class_cells(rec)
+    if exp.timing:
+        cells += [_num(rec["paper_ms"], 0) if rec["paper_ms"] is not None else "unknown",
+                  _num(rec["ours_ms"], 1), _num(rec["ours_ratio"]), _num(rec["paper_ratio"])]
+    return cells + [rec["status"], rec["protocol"]]
+
+
+def _epilogue(exp, results):
+    lines = []
+    timing = results.get("timing") or {}
     if exp.timing and timing:
         lines += [f"Timing: {timing.get('protocol', '')}. The paper's times are from a TitanX under TF 1.3; compare "
                   f"ratios only (METHODS §10.6).", ""]
-    for note in exp.notes:
-        lines.append(f"- {note}")
-    if exp.notes:
-        lines.append("")
+    lines += [f"- {note}" for note in exp.notes] + ([""] if exp.notes else [])
     if results.get("figures"):
-        lines.append("Figures: " + ", ".join(f"[{os.path.basename(f)}]({os.path.basename(f)})"
-                                             for f in results["figures"]))
-        lines.append("")
+        lines += ["Figures: " + ", ".join(f"[{os.path.basename(f)}]({os.path.basename(f)})"
+                                          for f in results["figures"]), ""]
     w = results.get("wall_seconds") or {}
     lines.append(f"Wall time: this invocation {w.get('this_invocation', '?')} s; training of all points "
                  f"{w.get('train_total_all_points', '?')} s (including runs shared with other scripts); scoring "
                  f"{w.get('score_total_all_points', '?')} s. Numbers, protocols and run manifests: results.json.")
     inv = results.get("invocations") or []
     if len(inv) > 1:
-        lines.append("")
-        lines.append("Invocations (wall s: trained / scored from shared runs / skipped): " + "; ".join(
+        lines += ["", "Invocations (wall s: trained / scored from shared runs / skipped): " + "; ".join(
             f"{(i['started'] or 'first run')[:16]} {i['wall_seconds']} s ({(i['counts'] or {}).get('trained')}/"
             f"{(i['counts'] or {}).get('reused_run')}/{(i['counts'] or {}).get('skipped')}, scale {i['scale']})"
-            for i in inv))
-    return "\n".join(lines) + "\n"
+            for i in inv)]
+    return lines
+
+
+def render_markdown(exp, ctx, results):
+    """table.md: the preamble (scale, data, metric, command), the table, then timing, notes, figures, wall time."""
+    label = our_label(exp, results)
+    cols = _columns(exp, results, label)
+    lines = _preamble(exp, ctx, results, label)
+    lines.append("| " + " | ".join(_esc(c) for c in cols) + " |")
+    lines.append("|" + "---|" * len(cols))
+    lines += ["| " + " | ".join(_esc(c) for c in _row_cells(exp, rec)) + " |" for rec in results["rows"]]
+    lines.append("")
+    return "\n".join(lines + _epilogue(exp, results)) + "\n"

@@ -130,6 +130,33 @@ def _resolve_reference(fid_reference, fid_ref_split, dataset, network, data_dir,
                        stats_cache=stats["path"], from_cache=stats["from_cache"])
 
 
+def _add_score(result, protocol, key, logits, splits):
+    """The score (IS-like) over ``splits`` consecutive splits, into ``result`` and ``protocol``."""
+    n = int(logits.shape[0])
+    per_split = inception_score_per_split(logits, splits)
+    result[f"{key}_mean"] = float(np.mean(per_split))
+    result[f"{key}_std"] = float(np.std(per_split))
+    result[f"{key}_per_split"] = [float(v) for v in per_split]
+    protocol.update(splits=int(splits), split_sizes=[n * (s + 1) // splits - n * s // splits for s in range(splits)],
+                    score_math="exp(mean KL(p(y|x) || p(y))) per consecutive split via tensorflow-gan "
+                               "classifier_score_from_logits (float64); mean and np.std (ddof=0) over splits")
+
+
+def _add_distance(result, protocol, key, feats, stats, ref_proto, cross_check):
+    """The Fréchet distance of the features to the reference statistics, into ``result`` and ``protocol``."""
+    mu_g, sigma_g = activation_statistics(feats)
+    if cross_check:
+        fd, fd_tf = frechet_distance_with_cross_check(mu_g, sigma_g, stats["mu"], stats["sigma"])
+    else:
+        fd, fd_tf = frechet_distance_from_stats(mu_g, sigma_g, stats["mu"], stats["sigma"]), None
+    result[key] = fd
+    result[f"{key}_tfgan"] = fd_tf
+    protocol.update(n_fake=int(feats.shape[0]), n_real=ref_proto.get("n"),
+                    distance_math="float64 means and unbiased (ddof=1) covariances; "
+                                  "Tr sqrt via scipy.linalg.sqrtm (imaginary part dropped if max |Im diag| <= "
+                                  "1e-3, else error); tensorflow-gan trace_sqrt_product as cross-check")
+
+
 def score_images(images_uint8, metric="inception", dataset=None, is_splits=10, fid_reference=None,
                  fid_ref_split=None, *, network=None, inception_path=None, data_dir=None, batch_size=None,
                  cache_root=None, classifier_seed=0, classifier_options=None, cross_check=True, progress=True,
@@ -163,30 +190,12 @@ def score_images(images_uint8, metric="inception", dataset=None, is_splits=10, f
                 "network": net.describe(), "n_samples": n, "samples_sha256": _sha256_images(x),
                 "image_shape": list(x.shape[1:])}
     if is_splits:
-        per_split = inception_score_per_split(logits, is_splits)
-        result[f"{prefix[0]}_mean"] = float(np.mean(per_split))
-        result[f"{prefix[0]}_std"] = float(np.std(per_split))
-        result[f"{prefix[0]}_per_split"] = [float(v) for v in per_split]
-        protocol.update(splits=int(is_splits), split_sizes=[b - a for a, b in
-                                                            ((n * s // is_splits, n * (s + 1) // is_splits)
-                                                             for s in range(is_splits))],
-                        score_math="exp(mean KL(p(y|x) || p(y))) per consecutive split via tensorflow-gan "
-                                   "classifier_score_from_logits (float64); mean and np.std (ddof=0) over splits")
+        _add_score(result, protocol, prefix[0], logits, is_splits)
     stats, ref_proto = _resolve_reference(fid_reference, fid_ref_split, dataset, net, data_dir, cache_root,
                                           batch_size, progress)
     protocol["reference"] = ref_proto
     if stats is not None:
-        mu_g, sigma_g = activation_statistics(feats)
-        if cross_check:
-            fd, fd_tf = frechet_distance_with_cross_check(mu_g, sigma_g, stats["mu"], stats["sigma"])
-        else:
-            fd, fd_tf = frechet_distance_from_stats(mu_g, sigma_g, stats["mu"], stats["sigma"]), None
-        result[prefix[1]] = fd
-        result[f"{prefix[1]}_tfgan"] = fd_tf
-        protocol.update(n_fake=n, n_real=ref_proto.get("n"),
-                        distance_math="float64 means and unbiased (ddof=1) covariances; "
-                                      "Tr sqrt via scipy.linalg.sqrtm (imaginary part dropped if max |Im diag| <= "
-                                      "1e-3, else error); tensorflow-gan trace_sqrt_product as cross-check")
+        _add_distance(result, protocol, prefix[1], feats, stats, ref_proto, cross_check)
     if metric == "classifier":
         result["class_report"] = _class_report(logits, x, labels, dataset, fid_ref_split, data_dir)
     protocol["versions"] = provenance.versions()

@@ -137,6 +137,7 @@ class GANModel(keras.Model):
         """``(x, y, sample_weight)`` of a batch given as x, (x, y) or (x, y, sample_weight); y is required when
         the model uses labels, else zeros when absent."""
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        x = tf.convert_to_tensor(x)
         if y is None:
             if self.uses_labels:
                 raise ValueError(f"{self.name} uses class labels: fit it on (x, y) batches, not on images alone")

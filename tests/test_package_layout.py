@@ -1,0 +1,87 @@
+"""The shape of the package: no import cycles (function-level imports included), no module named like a standard
+library module, scripts that use the installed package as it is."""
+import ast
+import os
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _modules():
+    """Dotted name -> path of every module of the mgan package."""
+    out = {}
+    for directory, _, files in os.walk(os.path.join(REPO, "mgan")):
+        for f in files:
+            if f.endswith(".py"):
+                path = os.path.join(directory, f)
+                name = os.path.relpath(path, REPO)[:-3].replace(os.sep, ".")
+                out[name.removesuffix(".__init__")] = path
+    return out
+
+
+def _imports(name, path, modules):
+    """The mgan modules ``name`` imports anywhere in its file, with the packages whose __init__ that runs."""
+    package = name if path.endswith("__init__.py") else name.rpartition(".")[0]
+    targets = set()
+    for node in ast.walk(ast.parse(open(path, encoding="utf-8").read())):
+        if isinstance(node, ast.Import):
+            targets.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            targets.update(f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names)
+    deps = set()
+    for target in targets:
+        parts = target.split(".")
+        deps.update(".".join(parts[:i]) for i in range(1, len(parts) + 1) if ".".join(parts[:i]) in modules)
+    return {d for d in deps if d != name and not name.startswith(d + ".")}  # its own packages are importing already
+
+
+def _cycle(graph):
+    """One import cycle as a list of modules, or None."""
+    state = {}
+
+    def visit(node, stack):
+        state[node] = "open"
+        for dep in sorted(graph[node]):
+            if state.get(dep) == "open":
+                return stack[stack.index(dep):] + [dep]
+            if dep not in state:
+                found = visit(dep, stack + [dep])
+                if found:
+                    return found
+        state[node] = "done"
+        return None
+
+    for start in sorted(graph):
+        if start not in state:
+            found = visit(start, [start])
+            if found:
+                return found
+    return None
+
+
+def test_no_import_cycles():
+    modules = _modules()
+    graph = {name: _imports(name, path, modules) for name, path in modules.items()}
+    assert graph["mgan.sampling"] and graph["mgan.runner"]  # the graph sees imports at all
+    assert _cycle(graph) is None, f"import cycle: {' -> '.join(_cycle(graph))}"
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
+
+
+def test_no_module_shadows_the_standard_library():
+    names = {name.rpartition(".")[2] for name in _modules()}
+    assert not names & set(sys.stdlib_module_names), names & set(sys.stdlib_module_names)
+
+
+def test_scripts_import_the_installed_package_without_path_edits():
+    for folder in ("reproduce", "benchmarks"):
+        for f in os.listdir(os.path.join(REPO, folder)):
+            if f.endswith(".py"):
+                text = open(os.path.join(REPO, folder, f), encoding="utf-8").read()
+                assert "sys.path" not in text, f"{folder}/{f} edits sys.path"
