@@ -86,17 +86,24 @@ def keep_lines_up_to(path, step):
 
 class IntervalLog(keras.callbacks.Callback):
     """Every ``every`` steps and at the last one: the metrics averaged over the interval, as a line of the JSON-lines
-    log and as TensorBoard scalars (``tf.summary`` at the global step); then the model's metric trackers restart."""
+    log and as TensorBoard scalars (``tf.summary`` at the global step); the model's metric trackers then restart
+    with the next iteration (so the progress bar's final line still shows the last interval)."""
 
     def __init__(self, jsonl_path, tensorboard_dir, every, total_steps, timer):
         super().__init__()
         self.jsonl_path, self.tensorboard_dir = jsonl_path, tensorboard_dir
         self.every, self.total_steps, self.timer = every, total_steps, timer
         self.writer = None
+        self.restart = False
 
     def on_train_begin(self, logs=None):
         keep_lines_up_to(self.jsonl_path, _step(self.model))
         self.writer = tf.summary.create_file_writer(self.tensorboard_dir)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.restart:
+            self.model.reset_metrics()
+            self.restart = False
 
     def on_train_batch_end(self, batch, logs=None):
         step = _step(self.model)
@@ -108,7 +115,7 @@ class IntervalLog(keras.callbacks.Callback):
             for name, value in logs.items():
                 tf.summary.scalar(name, value)
         self.writer.flush()
-        self.model.reset_metrics()
+        self.restart = True
 
     def on_train_end(self, logs=None):
         self.writer.close()

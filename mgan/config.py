@@ -98,11 +98,21 @@ def field_choices(name):
     return TrainConfig.__dataclass_fields__[name].metadata.get("choices")
 
 
-def validate_choices(cfg):
+# Counts that must be at least 1 (and sample_every at least 0).
+POSITIVE_FIELDS = ("batch_size", "z_dim", "n_gen", "checkpoint_every", "log_every", "keep_checkpoints")
+
+
+def validate(cfg):
+    """ValueError naming the flag when a field is outside its choices or a count is not positive."""
     for f in dataclasses.fields(cfg):
         choices = f.metadata.get("choices")
         if choices and getattr(cfg, f.name) not in choices:
             raise ValueError(f"--{f.name}={getattr(cfg, f.name)!r} is not valid; choose one of {choices}")
+    for name in POSITIVE_FIELDS:
+        if getattr(cfg, name) < 1:
+            raise ValueError(f"--{name} must be at least 1, got {getattr(cfg, name)}")
+    if cfg.sample_every < 0:
+        raise ValueError(f"--sample_every must be >= 0 (0 = only the final grid), got {cfg.sample_every}")
 
 
 def steps_for(cfg, n_examples):

@@ -33,7 +33,7 @@ def prepare(cfg, explicit=()):
     """Validate ``cfg``, load its data and resolve its 'auto' fields: ``(cfg, dataset, split)``. Fails fast."""
     if not cfg.out:
         raise RunError("--out is required: the run directory (re-using it resumes the run)")
-    config_lib.validate_choices(cfg)
+    config_lib.validate(cfg)
     models.get_spec(cfg.model)
     data_lib.dataset_info(cfg.dataset)  # unknown names fail before any loading
     split = models.data_split(cfg)

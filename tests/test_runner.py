@@ -125,6 +125,8 @@ def test_bad_values_fail_fast_with_choices(tmp_path):
         runner.train(cfg(tmp_path / "g", label_mode="sometimes"))
     with pytest.raises(RunError, match="--out"):
         runner.train(cfg("", steps=1))
+    with pytest.raises(ValueError, match="--log_every must be at least 1"):
+        runner.train(cfg(tmp_path / "g", log_every=0))
 
 
 def _cli(out, *extra):
