@@ -84,15 +84,31 @@ def keep_lines_up_to(path, step):
     atomic_write_text(path, "".join(keep))
 
 
-class IntervalLog(keras.callbacks.Callback):
+class Periodic(keras.callbacks.Callback):
+    """Calls ``act(step, logs)`` after every ``every``-th iteration (never when ``every`` is 0) and after the last
+    one when ``total_steps`` is given."""
+
+    def __init__(self, every, total_steps=None):
+        super().__init__()
+        self.every, self.total_steps = every, total_steps
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = _step(self.model)
+        if (self.every and step % self.every == 0) or step == self.total_steps:
+            self.act(step, logs)
+
+    def act(self, step, logs):
+        raise NotImplementedError
+
+
+class IntervalLog(Periodic):
     """Every ``every`` steps and at the last one: the metrics averaged over the interval, as a line of the JSON-lines
     log and as TensorBoard scalars (``tf.summary`` at the global step); the model's metric trackers then restart
     with the next iteration (so the progress bar's final line still shows the last interval)."""
 
     def __init__(self, jsonl_path, tensorboard_dir, every, total_steps, timer):
-        super().__init__()
-        self.jsonl_path, self.tensorboard_dir = jsonl_path, tensorboard_dir
-        self.every, self.total_steps, self.timer = every, total_steps, timer
+        super().__init__(every, total_steps)
+        self.jsonl_path, self.tensorboard_dir, self.timer = jsonl_path, tensorboard_dir, timer
         self.writer = None
         self.restart = False
 
@@ -105,10 +121,7 @@ class IntervalLog(keras.callbacks.Callback):
             self.model.reset_metrics()
             self.restart = False
 
-    def on_train_batch_end(self, batch, logs=None):
-        step = _step(self.model)
-        if step % self.every and step != self.total_steps:
-            return
+    def act(self, step, logs):
         with open(self.jsonl_path, "a", encoding="utf-8") as f:
             f.write(json.dumps({"step": step, **logs, "sec_per_step": self.timer.last_seconds}) + "\n")
         with self.writer.as_default(step=step):
@@ -121,33 +134,29 @@ class IntervalLog(keras.callbacks.Callback):
         self.writer.close()
 
 
-class SampleGrids(keras.callbacks.Callback):
+class SampleGrids(Periodic):
     """Every ``every`` steps: the generator's grid from the run's fixed noise, as ``samples/step_XXXXXXX.png``."""
 
     def __init__(self, directory, cfg_dict, every):
-        super().__init__()
-        self.directory, self.cfg_dict, self.every = directory, cfg_dict, every
+        super().__init__(every)
+        self.directory, self.cfg_dict = directory, cfg_dict
 
-    def on_train_batch_end(self, batch, logs=None):
-        step = _step(self.model)
-        if self.every and step % self.every == 0:
-            grid = sampling.sample_grid(self.model.generator, self.cfg_dict, self.model.num_classes,
-                                        self.model.conditional)
-            if grid is not None:
-                images.write_png(os.path.join(self.directory, f"step_{step:07d}.png"), grid)
+    def act(self, step, logs):
+        grid = sampling.sample_grid(self.model.generator, self.cfg_dict, self.model.num_classes,
+                                    self.model.conditional)
+        if grid is not None:
+            images.write_png(os.path.join(self.directory, f"step_{step:07d}.png"), grid)
 
 
-class StepCheckpoint(keras.callbacks.Callback):
+class StepCheckpoint(Periodic):
     """Every ``every`` steps and at the last one: a checkpoint numbered by the step (mgan.run_checkpoints)."""
 
     def __init__(self, checkpoints, every, total_steps):
-        super().__init__()
-        self.checkpoints, self.every, self.total_steps = checkpoints, every, total_steps
+        super().__init__(every, total_steps)
+        self.checkpoints = checkpoints
 
-    def on_train_batch_end(self, batch, logs=None):
-        step = _step(self.model)
-        if step % self.every == 0 or step == self.total_steps:
-            self.checkpoints.save(step)
+    def act(self, step, logs):
+        self.checkpoints.save(step)
 
 
 def run_callbacks(cfg, out, checkpoints, total_steps, timer):
