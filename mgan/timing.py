@@ -1,8 +1,8 @@
 """Wall time of complete training iterations (METHODS §10.6), shared by benchmarks/step_time.py and Table 3.
 
 One iteration is the model's whole ``train_step`` (D step, G step, centers, weights; the noise is drawn inside it), on
-a fixed in-memory batch so input-pipeline stalls are excluded. Iterations are timed one by one after warm-up; the result reports the median,
-min, max and mean in ms, with the settings that produced them.
+a fixed in-memory batch so input-pipeline stalls are excluded. Iterations are timed one by one after warm-up; the
+result reports the median, min, max and mean in ms, with the settings that produced them.
 """
 import statistics
 import time

@@ -90,8 +90,9 @@ def define_flags(fv, script, paper_dataset):
                       "at smoke scale)", flag_values=fv)
     flags.DEFINE_string("out", None, f"output directory (default results/{script} at the repository root)",
                         flag_values=fv)
-    flags.DEFINE_enum("dataset", None, labelled_image_datasets(), f"data set to run on (default: the paper's, {paper_dataset});"
-                      f" any other is recorded as a substitute for {paper_dataset}", flag_values=fv)
+    flags.DEFINE_enum("dataset", None, labelled_image_datasets(),
+                      f"data set to run on (default: the paper's, {paper_dataset}); any other is recorded as a "
+                      f"substitute for {paper_dataset}", flag_values=fv)
     flags.DEFINE_string("runs_dir", None, "run store shared by all scripts (default runs/ at the repository root)",
                         flag_values=fv)
 
