@@ -8,6 +8,4 @@
 - :mod:`~mgan.experiments.scales`: ``full`` (the paper's protocol) and ``smoke`` (tiny CPU budgets).
 - :mod:`~mgan.experiments.paper_values`: the DMGAN paper's Table 2 and Table 3 numbers.
 - :mod:`~mgan.experiments.cli`: the flag set shared by every ``reproduce/*.py`` script and its entry point.
-
-Importing this package does not import TensorFlow (so ``--help`` is fast).
 """
