@@ -107,6 +107,8 @@ def declare(ctx):
     return Experiment(
         script="study_dmgan_readings", paper_dataset=PAPER_DATASET, points=points, rows=rows, row_header="Reading",
         title="Study: which readings of DMGAN learn on MNIST (issue 7)", value="score", class_columns=True,
+        scale_note="width and length per row, set by this study: " + ", ".join(
+            f"width {w:g}: {n} iterations" for w, n in [(widths[0], steps)] + list(zip(widths[1:], wide_steps))),
         figures=[figures.Samples(f"samples_width{w:g}.png", f"Fixed-noise samples (first seed), width {w:g} "
                                  f"(conditional runs: one class per row)", panels=panels[w], ncols=4, upscale=3)
                  for w in widths if panels[w]],

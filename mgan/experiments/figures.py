@@ -43,6 +43,8 @@ def save_figure(fig, path):
 
 def _subtitle(results):
     sc = results["scale"]
+    if results.get("scale_note"):
+        return f"{results['data']['label']}; scale {sc['name']} ({results['scale_note']})"
     length = f"{sc['steps']} iterations" if sc["steps"] else f"{sc['epochs']:g} epochs"
     return f"{results['data']['label']}; scale {sc['name']} (width {sc['width']:g}, {length})"
 
@@ -189,7 +191,8 @@ class Samples:
                 ax.text(0.5, 0.5, _wrap(panel.placeholder or "not run", 28), ha="center", va="center",
                         fontsize=10, transform=ax.transAxes)
             ax.set_title(head, fontsize=10)
-        fig.suptitle(_wrap(f"{self.title}\n{_subtitle(results)}", 110), fontsize=10, y=1.02)
+        fig.suptitle(_wrap(f"{self.title}\n{_subtitle(results)}", 110), fontsize=10,
+                     y=1.02 if nrows == 1 else 1.0 - 0.02 / nrows)
         paths.insert(0, save_figure(fig, os.path.join(ctx.out, self.file)))
         return paths
 

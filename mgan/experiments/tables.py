@@ -147,9 +147,10 @@ def render_markdown(exp, ctx, results):
     cols += ["status", "protocol"]
     lines = [f"# {exp.title}", ""]
     scale = ctx.scale
-    lines += [f"- Scale: **{scale.name}** ({scale.description}; width {scale.width:g}, "
-              f"{f'{scale.steps} iterations' if scale.steps else f'{scale.epochs:g} epochs'}, "
-              f"{scale.n_samples} samples, {scale.splits} splits).",
+    budget = exp.scale_note or (f"width {scale.width:g}, "
+                                f"{f'{scale.steps} iterations' if scale.steps else f'{scale.epochs:g} epochs'}")
+    lines += [f"- Scale: **{scale.name}** ({scale.description}; {budget}, {scale.n_samples} samples, "
+              f"{scale.splits} splits).",
               f"- Data: {results['data']['label']}.",
               f"- Our metric: {label}."]
     if ctx.metric != "inception" and exp.paper_metric:
