@@ -40,6 +40,7 @@ READINGS = {
     "wadmgan": ("wadmgan", {}, "waDMGAN, Eq. 7 weights as printed (D33 default)"),
     "wadmgan_norm": ("wadmgan", {"wa_normalize": True}, "waDMGAN, weights / batch mean (D33 alternative)"),
 }
+CURVE_READINGS = ("dmgan", "lam0.8", "lam1.8", "plain")  # the training-curve figure: λ and width, learning or not
 DEFAULT_WIDTHS = {"full": "1.0", "smoke": "0.25"}
 
 
@@ -111,7 +112,12 @@ def declare(ctx):
             f"width {w:g}: {n} iterations" for w, n in [(widths[0], steps)] + list(zip(widths[1:], wide_steps))),
         figures=[figures.Samples(f"samples_width{w:g}.png", f"Fixed-noise samples (first seed), width {w:g} "
                                  f"(conditional runs: one class per row)", panels=panels[w], ncols=4, upscale=3)
-                 for w in widths if panels[w]],
+                 for w in widths if panels[w]] + [figures.TrainingCurves(
+                     "training_curves.png", "DMGAN training: the real-fake feature gap, L_ip and the center norms "
+                     "per iteration (first seed)",
+                     metrics=(("l_d", "gap mean ||D(G(z)) - D(x)|| (= -L_d)", -1), ("l_ip", "L_ip", 1),
+                              ("fake_center_norm", "mean fake center norm", 1)),
+                     labels=tuple(p.label for p in points if p.meta["reading"] in CURVE_READINGS))],
         notes=["Every run: MNIST training split (60,000), batch 64, the iterations shown, seed as listed, Adam 2e-4 "
                "(0.5, 0.999), the 28x28 networks at the width shown (1.0 = the paper's). One thing changes per row.",
                "learns = issue 7's criterion on the classifier's predictions: ≥ 8 classes with ≥ 1% of the samples, "
