@@ -10,9 +10,10 @@ largest class share, its mean confidence, the agreement of its prediction with t
 within-class pixel diversity relative to real MNIST (mgan.metrics.class_report). "learns" is issue 7's criterion:
 ≥ 8 classes, none above 30%, mean confidence ≥ 0.6, label agreement ≥ 50% (conditional runs).
 
-The full grid of readings runs at the first width of --widths; the readings of --wide_readings also run at the other
-widths, to find where learning breaks as the networks grow to the paper's size (width 1.0). Training length:
---steps (default 1,300 iterations at every scale but the hidden test scale).
+The full grid of readings runs at the first width of --widths (with every seed of --seeds for --multi_seed_readings,
+the first seed for the others); the readings of --wide_readings also run at the other widths (first seed), to find
+where learning breaks as the networks grow to the paper's size (width 1.0). Training length: --steps (default 1,300
+iterations at every scale but the hidden test scale) and --wide_steps for the other widths.
 """
 import sys
 
@@ -39,6 +40,7 @@ READINGS = {
     "wadmgan": ("wadmgan", {}, "waDMGAN, Eq. 7 weights as printed (D33 default)"),
     "wadmgan_norm": ("wadmgan", {"wa_normalize": True}, "waDMGAN, weights / batch mean (D33 alternative)"),
 }
+CURVE_READINGS = ("dmgan", "lam0.8", "lam1.8", "plain")  # the training-curve figure: λ and width, learning or not
 DEFAULT_WIDTHS = {"full": "1.0", "smoke": "0.25"}
 
 
@@ -47,13 +49,21 @@ def define_flags(fv):
                       "(default: 0.25 at smoke scale, 1.0 at full scale)", flag_values=fv)
     flags.DEFINE_list("readings", list(READINGS), f"readings at the first width; choices: {', '.join(READINGS)}",
                       flag_values=fv)
-    flags.DEFINE_list("wide_readings", ["dcgan", "dmgan"], "readings also run at the other widths", flag_values=fv)
     flags.DEFINE_integer("steps", None, f"training iterations of every run (default {STEPS}; the test scale keeps "
                          "its own)", lower_bound=1, flag_values=fv)
-    for name in ("readings", "wide_readings"):
-        flags.register_validator(name, lambda v: all(r in READINGS for r in v),
-                                 message=f"--{name}: each reading must be one of {', '.join(READINGS)}",
-                                 flag_values=fv)
+    flags.DEFINE_list("wide_steps", None, "training iterations at each of the other widths, in the order of --widths "
+                      "(one value: all of them; default: --steps)", flag_values=fv)
+    flags.DEFINE_list("wide_readings", ["dcgan", "dmgan"], "readings also run at the other widths; READING@WIDTH runs "
+                      "a reading at that width only", flag_values=fv)
+    flags.DEFINE_list("multi_seed_readings", ["dmgan", "wadmgan", "wadmgan_norm"], "readings run with every seed of "
+                      "--seeds at the first width (the others run the first seed only)", flag_values=fv)
+    for name in ("readings", "wide_readings", "multi_seed_readings"):
+        flags.register_validator(name, lambda v: all(r.split("@")[0] in READINGS and
+                                                     (r.count("@") == 0 or _positive(r.split("@")[1])) for r in v),
+                                 message=f"--{name}: each reading must be one of {', '.join(READINGS)} (optionally "
+                                         f"READING@WIDTH in --wide_readings)", flag_values=fv)
+    flags.register_validator("wide_steps", lambda v: v is None or all(s.isdigit() and int(s) > 0 for s in v),
+                             message="--wide_steps must be positive integers", flag_values=fv)
     flags.register_validator("widths", lambda v: v is None or all(_positive(w) for w in v),
                              message="--widths must be positive numbers, e.g. 0.25,0.5,1.0", flag_values=fv)
 
@@ -73,24 +83,42 @@ def declare(ctx):
     widths = [float(w) for w in (ctx.extra.get("widths") or
                                  DEFAULT_WIDTHS.get(ctx.scale.name, str(ctx.scale.width)).split(","))]
     steps = ctx.extra.get("steps") or (STEPS if ctx.scale.name != "test" else ctx.scale.steps)
-    plan = [(r, widths[0]) for r in ctx.extra.get("readings") or READINGS]
-    plan += [(r, w) for w in widths[1:] for r in ctx.extra.get("wide_readings") or ()]
+    wide_steps = [int(s) for s in ctx.extra.get("wide_steps") or [steps]]
+    if len(wide_steps) == 1:
+        wide_steps = wide_steps * max(1, len(widths) - 1)
+    if len(wide_steps) != max(1, len(widths) - 1):
+        raise ValueError(f"--wide_steps gives {len(wide_steps)} values for {len(widths) - 1} other widths")
+    plan = [(r, widths[0], steps) for r in ctx.extra.get("readings") or READINGS]
+    for w, n in zip(widths[1:], wide_steps):
+        for entry in ctx.extra.get("wide_readings") or ():
+            reading, _, only = entry.partition("@")
+            if not only or float(only) == w:
+                plan.append((reading, w, n))
+    multi = set(ctx.extra.get("multi_seed_readings") or ())
     points, rows = [], []
-    for reading, width in plan:
+    for reading, width, n in plan:
         model, overrides, text = READINGS[reading]
-        cfg = ctx.config(model, **overrides).replace(width=width, steps=steps)
+        cfg = ctx.config(model, **overrides).replace(width=width, steps=n)
         label = _label(reading, width)
-        points.append(Point(label, cfg, title=f"{text}, width {width:g}",
-                            meta={"reading": reading, "width": width, "series": text}))
-        rows.append(Row(f"{text}, width {width:g}", label, paper_note="study; no paper values"))
-    panels = {w: [figures.Panel(f"{READINGS[r][2]}", _label(r, w)) for r, pw in plan if pw == w] for w in widths}
+        seeds = None if (reading in multi and width == widths[0]) else ctx.seeds[:1]
+        points.append(Point(label, cfg, title=f"{text}, width {width:g}, {n} iterations", seeds=seeds,
+                            meta={"reading": reading, "width": width, "steps": n, "series": text}))
+        rows.append(Row(f"{text}, width {width:g}, {n} it.", label, paper_note="study; no paper values"))
+    panels = {w: [figures.Panel(f"{READINGS[r][2]}", _label(r, w)) for r, pw, _ in plan if pw == w] for w in widths}
     return Experiment(
         script="study_dmgan_readings", paper_dataset=PAPER_DATASET, points=points, rows=rows, row_header="Reading",
         title="Study: which readings of DMGAN learn on MNIST (issue 7)", value="score", class_columns=True,
-        figures=[figures.Samples(f"samples_width{w:g}.png", f"Fixed-noise samples after {steps} iterations, width "
-                                 f"{w:g} (conditional runs: one class per row)", panels=panels[w], ncols=4, upscale=3)
-                 for w in widths],
-        notes=[f"Every run: MNIST training split (60,000), batch 64, {steps} iterations, seed as listed, Adam 2e-4 "
+        scale_note="width and length per row, set by this study: " + ", ".join(
+            f"width {w:g}: {n} iterations" for w, n in [(widths[0], steps)] + list(zip(widths[1:], wide_steps))),
+        figures=[figures.Samples(f"samples_width{w:g}.png", f"Fixed-noise samples (first seed), width {w:g} "
+                                 f"(conditional runs: one class per row)", panels=panels[w], ncols=4, upscale=3)
+                 for w in widths if panels[w]] + [figures.TrainingCurves(
+                     "training_curves.png", "DMGAN training: the real-fake feature gap, L_ip and the center norms "
+                     "per iteration (first seed)",
+                     metrics=(("l_d", "gap mean ||D(G(z)) - D(x)|| (= -L_d)", -1), ("l_ip", "L_ip", 1),
+                              ("fake_center_norm", "mean fake center norm", 1)),
+                     labels=tuple(p.label for p in points if p.meta["reading"] in CURVE_READINGS))],
+        notes=["Every run: MNIST training split (60,000), batch 64, the iterations shown, seed as listed, Adam 2e-4 "
                "(0.5, 0.999), the 28x28 networks at the width shown (1.0 = the paper's). One thing changes per row.",
                "learns = issue 7's criterion on the classifier's predictions: ≥ 8 classes with ≥ 1% of the samples, "
                "no class above 30%, mean confidence ≥ 0.6, and ≥ 50% agreement with the conditioning label "

@@ -43,6 +43,8 @@ def save_figure(fig, path):
 
 def _subtitle(results):
     sc = results["scale"]
+    if results.get("scale_note"):
+        return f"{results['data']['label']}; scale {sc['name']} ({results['scale_note']})"
     length = f"{sc['steps']} iterations" if sc["steps"] else f"{sc['epochs']:g} epochs"
     return f"{results['data']['label']}; scale {sc['name']} (width {sc['width']:g}, {length})"
 
@@ -126,6 +128,50 @@ class Curve:
         return [save_figure(fig, os.path.join(ctx.out, self.file))]
 
 
+def read_metrics_log(run_dir):
+    """The JSON lines of a run's metrics.jsonl (a line cut by a kill is skipped)."""
+    import json
+
+    rows = []
+    with open(os.path.join(run_dir, "metrics.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return rows
+
+
+@dataclass
+class TrainingCurves:
+    """Logged training metrics (metrics.jsonl, first seed) of chosen points against the iteration, one panel per
+    metric: how a run got where it ended (e.g. the real-fake feature gap of DMGAN drifting away)."""
+    file: str
+    title: str
+    metrics: tuple  # (metrics.jsonl key, axis label, sign) triples; sign -1 plots the negated value
+    labels: tuple  # points to plot, in legend order
+    log_y: bool = True
+
+    def render(self, results, exp, ctx):
+        plt = _plt()
+        fig, axes = plt.subplots(1, len(self.metrics), figsize=(5.2 * len(self.metrics), 4.2), squeeze=False)
+        for (key, ylabel, sign), ax in zip(self.metrics, axes.flat):
+            for label in self.labels:
+                pt = results["points"].get(label)
+                if not pt or not pt["per_seed"]:
+                    continue
+                rows = read_metrics_log(repo_path(pt["per_seed"][0]["run"]["dir"]))
+                ax.plot([r["step"] for r in rows], [sign * r[key] for r in rows], lw=1, label=pt["title"] or label)
+            ax.set_xlabel("iteration")
+            ax.set_ylabel(ylabel)
+            if self.log_y:
+                ax.set_yscale("log")
+            ax.grid(alpha=0.3)
+        axes.flat[0].legend(fontsize=7, loc="best")
+        fig.suptitle(_wrap(f"{self.title}\n{_subtitle(results)}", 120), fontsize=10, y=1.04)
+        return [save_figure(fig, os.path.join(ctx.out, self.file))]
+
+
 @dataclass
 class Panel:
     title: str
@@ -173,7 +219,8 @@ class Samples:
                 ax.text(0.5, 0.5, _wrap(panel.placeholder or "not run", 28), ha="center", va="center",
                         fontsize=10, transform=ax.transAxes)
             ax.set_title(head, fontsize=10)
-        fig.suptitle(_wrap(f"{self.title}\n{_subtitle(results)}", 110), fontsize=10, y=1.02)
+        fig.suptitle(_wrap(f"{self.title}\n{_subtitle(results)}", 110), fontsize=10,
+                     y=1.02 if nrows == 1 else 1.0 - 0.02 / nrows)
         paths.insert(0, save_figure(fig, os.path.join(ctx.out, self.file)))
         return paths
 

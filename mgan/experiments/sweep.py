@@ -75,6 +75,7 @@ class Experiment:
     class_columns: bool = False  # table.md shows the class report (coverage, agreement, diversity; classifier metric)
     finalize: Optional[object] = None  # hook(results dict, experiment, ctx) run before the table is written
     notes: list = field(default_factory=list)
+    scale_note: str = ""  # set when the experiment overrides the scale's width or length (said in table and figures)
 
 
 def _fmt_elapsed(seconds):
@@ -292,7 +293,7 @@ def _copy_manifests(exp, ctx, per_point):
 
 def _results(exp, ctx, per_point, counts, timing):
     return {
-        "script": exp.script, "title": exp.title, "scale": ctx.scale.to_dict(),
+        "script": exp.script, "title": exp.title, "scale": ctx.scale.to_dict(), "scale_note": exp.scale_note,
         "options": ctx.describe(),
         "data": {"used": ctx.dataset, "paper": ctx.paper_dataset, "label": dataset_label(ctx),
                  "substitute": ctx.dataset != ctx.paper_dataset},

@@ -147,10 +147,11 @@ def _columns(exp, results, label):
 
 def _preamble(exp, ctx, results, label):
     scale = ctx.scale
+    budget = exp.scale_note or (f"width {scale.width:g}, "
+                                f"{f'{scale.steps} iterations' if scale.steps else f'{scale.epochs:g} epochs'}")
     lines = [f"# {exp.title}", "",
-             f"- Scale: **{scale.name}** ({scale.description}; width {scale.width:g}, "
-             f"{f'{scale.steps} iterations' if scale.steps else f'{scale.epochs:g} epochs'}, "
-             f"{scale.n_samples} samples, {scale.splits} splits).",
+             f"- Scale: **{scale.name}** ({scale.description}; {budget}, {scale.n_samples} samples, "
+             f"{scale.splits} splits).",
              f"- Data: {results['data']['label']}.",
              f"- Our metric: {label}."]
     if ctx.metric != "inception" and exp.paper_metric:
