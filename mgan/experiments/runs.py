@@ -76,6 +76,12 @@ def run_dir(cfg, runs_dir=None):
     return os.path.join(root, f"{cfg.model}-{cfg.dataset}-{run_key(cfg)}")
 
 
+def run_dir_of(record, runs_dir=None):
+    """The run directory of a point record in the run store ``runs_dir``: published records name a run by its
+    directory name only (``<model>-<dataset>-<key>``), so a results directory works with any store that holds it."""
+    return os.path.join(os.path.abspath(runs_dir or DEFAULT_RUNS_DIR), os.path.basename(record["run"]["dir"]))
+
+
 def read_manifest(path):
     try:
         with open(os.path.join(path, "manifest.json"), encoding="utf-8") as f:
