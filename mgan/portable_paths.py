@@ -7,7 +7,8 @@ where the file lay; the paths it still mentions are rewritten by :func:`scrub`:
 - a path under a named root becomes ``NAME/rest`` (the run store: ``RUNS_DIR/...``); a root named ``""`` (the data
   directory) keeps only the rest (``npz:mnist.npz``);
 - the home directory becomes ``~``; any other absolute path keeps only its file name (``…/name``);
-- the value of a directory flag in a recorded command (``--data_dir=../shared/data``) becomes ``DIR``.
+- the value of a directory flag in a recorded command (``--data_dir=../shared/data``), and of a key of that name in
+  a record (``"data_dir": "../shared/data"``), becomes ``DIR``.
 
 :func:`scrub` is idempotent, so re-writing an already portable file changes nothing.
 """
@@ -16,7 +17,7 @@ import re
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DIR_FLAGS = ("data_dir", "inception_path", "cache_dir")
-_DIR_FLAG = re.compile(r"(--(?:%s)=)(?!DIR\b)[^\s\"']+" % "|".join(DIR_FLAGS))
+_DIR_FLAG = re.compile(r"(--(?:%s)=)(?!DIR\b)[^\s\"'`|()\]]+" % "|".join(DIR_FLAGS))
 _ABS_PATH = re.compile(r"(?:(?<=^)|(?<=[\s=:\"'(\[]))(/(?!/)[^\s\"'`,;|()\]]+)")
 
 
@@ -50,7 +51,8 @@ def scrub(obj, roots=()):
     if isinstance(obj, str):
         return scrub_text(obj, roots)
     if isinstance(obj, dict):
-        return {scrub(k, roots) if isinstance(k, str) else k: scrub(v, roots) for k, v in obj.items()}
+        return {scrub(k, roots) if isinstance(k, str) else k:
+                ("DIR" if k in DIR_FLAGS and isinstance(v, str) and v else scrub(v, roots)) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [scrub(v, roots) for v in obj]
     return obj

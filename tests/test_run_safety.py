@@ -270,3 +270,34 @@ def test_label_errors_name_the_label_key_and_non_zip_files(tmp_path):
     with pytest.raises(DataUnavailableError, match="not an npz file") as ei:
         load_dataset("mnist", data_dir=str(tmp_path))
     assert "pickled" not in str(ei.value)
+
+
+# --- published files without machine paths ---------------------------------------------------------------------------
+
+def test_portable_paths_and_the_scrub_tool(tmp_path, capsys):
+    from mgan import portable_paths
+    from mgan.experiments import scrub_results
+
+    data = tmp_path / "data"
+    _mnist_like(str(data / "mnist.npz"), 10, seed=0)
+    roots = portable_paths.data_roots(str(data)) + [(str(tmp_path / "runs"), "RUNS_DIR")]
+    text = (f"python reproduce/x.py --data_dir=../shared/data --out={portable_paths.REPO_ROOT}/results/x; "
+            f"npz:{data}/mnist.npz {tmp_path}/runs/dmgan-mnist-abc /elsewhere/f.keras n = 200 / 2 splits "
+            f"https://tfhub.dev/google/x")
+    assert portable_paths.scrub_text(text, roots) == (
+        "python reproduce/x.py --data_dir=DIR --out=results/x; npz:mnist.npz RUNS_DIR/dmgan-mnist-abc …/f.keras "
+        "n = 200 / 2 splits https://tfhub.dev/google/x")
+    res = tmp_path / "results" / "s"
+    os.makedirs(res / "manifests")
+    (res / "table.md").write_text(f"- Command: `python reproduce/s.py --data_dir={data}`\n")
+    (res / "manifests" / "p__seed0.json").write_text(json.dumps(
+        {"config": {"out": str(tmp_path / "runs" / "r"), "data_dir": str(data), "lam": 1.2},
+         "data": {"source": f"npz:{data}/mnist.npz"}, "command": f"mgan.train --data_dir={data}"}))
+    assert scrub_results.main([str(tmp_path / "results"), f"--data_dir={data}"]) == 0
+    assert "rewrote 2 file(s)" in capsys.readouterr().out
+    m = json.loads((res / "manifests" / "p__seed0.json").read_text())
+    assert m["config"] == {"lam": 1.2} and m["data"]["source"] == "npz:mnist.npz"
+    assert m["data"]["identity"]["sha256"] and m["command"] == "mgan.train --data_dir=DIR"
+    assert (res / "table.md").read_text() == "- Command: `python reproduce/s.py --data_dir=DIR`\n"
+    scrub_results.main([str(tmp_path / "results")])
+    assert "rewrote 0 file(s)" in capsys.readouterr().out  # idempotent

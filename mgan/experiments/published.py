@@ -88,7 +88,7 @@ def write_text(path, text, ctx):
     atomic_write_text(path, portable_paths.scrub_text(text, roots(ctx)))
 
 
-def portable_manifest(manifest, ctx):
+def portable_manifest(manifest, machine_roots):
     """A run manifest as published: without machine fields, with the data's identity (computed from this machine's
     file for manifests written before identities were recorded), paths scrubbed."""
     m = dict(manifest)
@@ -99,4 +99,4 @@ def portable_manifest(manifest, ctx):
         data["identity"] = data_lib.file_identity(source[4:])
     data["source"] = data_lib.portable_source(source) if source else source
     m["data"] = data
-    return portable(m, ctx)
+    return portable_paths.scrub(m, machine_roots)

@@ -289,10 +289,10 @@ def _copy_manifests(exp, ctx, per_point):
     """Copies of the run manifests of every point (no checkpoints or generators) under <out>/manifests/."""
     for p in exp.points:
         for rec in per_point[p.label]:
-            m = runs_lib.read_manifest(runs_lib.run_dir_of(rec, ctx.runs_dir))
-            if m:
-                atomic_write_json(os.path.join(ctx.out, "manifests", f"{p.label}__seed{rec['seed']}.json"),
-                                  published.portable_manifest(m, ctx))
+            copy = os.path.join(ctx.out, "manifests", f"{p.label}__seed{rec['seed']}.json")
+            m = runs_lib.read_manifest(runs_lib.run_dir_of(rec, ctx.runs_dir)) or _read_point(copy)
+            if m:  # the run's manifest, or (run not on this machine) the published copy, made path-free
+                atomic_write_json(copy, published.portable_manifest(m, published.roots(ctx)))
 
 
 def _results(exp, ctx, per_point, counts, timing):
