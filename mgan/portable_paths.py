@@ -6,7 +6,7 @@ where the file lay; the paths it still mentions are rewritten by :func:`scrub`:
 - a path inside the repository becomes relative to it (``runs/dmgan-mnist-...``);
 - a path under a named root becomes ``NAME/rest`` (the run store: ``RUNS_DIR/...``); a root named ``""`` (the data
   directory) keeps only the rest (``npz:mnist.npz``);
-- the home directory becomes ``~``; any other absolute path keeps only its file name (``…/name``);
+- the home directory becomes ``~``; any other absolute path keeps only its file name (``.../name``);
 - the value of a directory flag in a recorded command (``--data_dir=../shared/data``), and of a key of that name in
   a record (``"data_dir": "../shared/data"``), becomes ``DIR``.
 
@@ -38,7 +38,7 @@ def portable_path(path, roots=()):
     home = os.path.expanduser("~")
     if home not in ("/", "") and _under(path, home):
         return "~/" + os.path.relpath(path, home)
-    return "…/" + os.path.basename(path)
+    return ".../" + os.path.basename(path)
 
 
 def scrub_text(text, roots=()):

@@ -285,7 +285,7 @@ def test_portable_paths_and_the_scrub_tool(tmp_path, capsys):
             f"npz:{data}/mnist.npz {tmp_path}/runs/dmgan-mnist-abc /elsewhere/f.keras n = 200 / 2 splits "
             f"https://tfhub.dev/google/x")
     assert portable_paths.scrub_text(text, roots) == (
-        "python reproduce/x.py --data_dir=DIR --out=results/x; npz:mnist.npz RUNS_DIR/dmgan-mnist-abc …/f.keras "
+        "python reproduce/x.py --data_dir=DIR --out=results/x; npz:mnist.npz RUNS_DIR/dmgan-mnist-abc .../f.keras "
         "n = 200 / 2 splits https://tfhub.dev/google/x")
     res = tmp_path / "results" / "s"
     os.makedirs(res / "manifests")
