@@ -8,6 +8,8 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 
+from mgan.errors import ConfigError
+
 
 def _f(default, help, choices=None):
     return field(default=default, metadata={"help": help, "choices": choices})
@@ -79,7 +81,7 @@ class TrainConfig:
         try:
             b1, b2 = (float(v) for v in self.adam_betas.split(","))
         except ValueError:
-            raise ValueError(f"--adam_betas must be 'beta1,beta2', got {self.adam_betas!r}") from None
+            raise ConfigError(f"--adam_betas must be 'beta1,beta2', got {self.adam_betas!r}") from None
         return b1, b2
 
     def to_dict(self):
@@ -98,21 +100,50 @@ def field_choices(name):
     return TrainConfig.__dataclass_fields__[name].metadata.get("choices")
 
 
-# Counts that must be at least 1 (and sample_every at least 0).
-POSITIVE_FIELDS = ("batch_size", "z_dim", "n_gen", "checkpoint_every", "log_every", "keep_checkpoints")
+# Counts that must be at least 1.
+POSITIVE_FIELDS = ("batch_size", "z_dim", "feature_dim", "n_gen", "checkpoint_every", "log_every", "keep_checkpoints")
+# Real values that must be > 0, and those that must be >= 0.
+POSITIVE_REALS = ("width", "lr", "bn_epsilon", "init_stddev", "norm_eps", "wa_eps")
+NON_NEGATIVE = ("steps", "sample_every", "seed", "synthetic_seed", "lam", "gamma", "lrelu_slope")
+
+
+def _bad(name, value, rule):
+    return ConfigError(f"--{name}={value!r} is not valid: {rule}")
+
+
+def _check_numbers(cfg):
+    for f in dataclasses.fields(cfg):
+        v = getattr(cfg, f.name)
+        if isinstance(v, float) and not math.isfinite(v):
+            raise _bad(f.name, v, "it must be a finite number")
+    for name in POSITIVE_FIELDS:
+        if getattr(cfg, name) < 1:
+            raise ConfigError(f"--{name} must be at least 1, got {getattr(cfg, name)}")
+    for name in POSITIVE_REALS:
+        if getattr(cfg, name) <= 0:
+            raise _bad(name, getattr(cfg, name), "it must be > 0")
+    for name in NON_NEGATIVE:
+        if getattr(cfg, name) < 0:
+            raise _bad(name, getattr(cfg, name), "it must be >= 0" + (" (0 = only the final grid)"
+                                                                    if name == "sample_every" else ""))
+    if cfg.steps == 0 and cfg.epochs <= 0:
+        raise _bad("epochs", cfg.epochs, "with --steps=0 the run lasts --epochs, which must then be > 0")
+    if cfg.clip != -1 and cfg.clip < 0:
+        raise _bad("clip", cfg.clip, "use -1 (the model's default), 0 (off) or a positive clipping value")
+    if not 0 <= cfg.bn_momentum <= 1:
+        raise _bad("bn_momentum", cfg.bn_momentum, "it must lie in [0, 1]")
 
 
 def validate(cfg):
-    """ValueError naming the flag when a field is outside its choices or a count is not positive."""
+    """ConfigError (a ValueError) naming the flag when a field is outside its choices or its range."""
     for f in dataclasses.fields(cfg):
         choices = f.metadata.get("choices")
         if choices and getattr(cfg, f.name) not in choices:
-            raise ValueError(f"--{f.name}={getattr(cfg, f.name)!r} is not valid; choose one of {choices}")
-    for name in POSITIVE_FIELDS:
-        if getattr(cfg, name) < 1:
-            raise ValueError(f"--{name} must be at least 1, got {getattr(cfg, name)}")
-    if cfg.sample_every < 0:
-        raise ValueError(f"--sample_every must be >= 0 (0 = only the final grid), got {cfg.sample_every}")
+            raise ConfigError(f"--{f.name}={getattr(cfg, f.name)!r} is not valid; choose one of {choices}")
+    _check_numbers(cfg)
+    b1, b2 = cfg.betas()
+    if not (0 <= b1 < 1 and 0 <= b2 < 1):
+        raise _bad("adam_betas", cfg.adam_betas, "both betas must lie in [0, 1)")
 
 
 def steps_for(cfg, n_examples):

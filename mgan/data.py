@@ -22,15 +22,24 @@ Image data sets (mnist, fashion_mnist, cifar10, svhn, celeba) come from a local 
   ``DataUnavailableError``. CelebA from TFDS is center-cropped to ``celeba_crop`` pixels (default 108, the crop of
   carpedm20/DCGAN-tensorflow) and resized to 64x64 (bilinear with antialiasing, like PIL's resize).
 - ``'auto'`` (default): the npz file when a directory is known and the file exists, else TFDS. A file that exists but
-  is invalid is an error (it is not silently replaced by a TFDS download).
+  is invalid is an error (it is not silently replaced by a TFDS download), and so is a directory the caller named
+  (``data_dir``) that does not exist or lacks the file: TFDS is only tried when no directory was named
+  (``$MGAN_DATA_DIR`` or nothing).
+
+Every loaded data set carries its identity (:func:`data_identity`): the file name, size and sha256 of the npz (or the
+built-in source), never the directory, so runs and results record which data they used without machine paths.
 
 ``digits`` (scikit-learn's bundled 8x8 digits, source ``'sklearn'``) and ``synthetic`` (the KM-GAN stand-in of
 METHODS.md §6.7, source ``'generated'``) need no files; both only have the split ``'train'``.
 """
 import dataclasses
+import hashlib
 import os
+import zipfile
 
 import numpy as np
+
+from mgan.errors import UserError
 
 SPLITS = ("train", "test", "train+test")
 ENV_DATA_DIR = "MGAN_DATA_DIR"
@@ -39,7 +48,7 @@ CELEBA_TFDS_SHAPE = (218, 178, 3)
 SYNTHETIC_PER_CLASS = 2500
 
 
-class DataUnavailableError(RuntimeError):
+class DataUnavailableError(UserError, RuntimeError):
     """A data set could not be obtained; the message names it, every source tried and how to supply it."""
 
 
@@ -121,6 +130,7 @@ class ArrayDataset:
     split: str
     substitute_for: str = None
     extras: dict = dataclasses.field(default_factory=dict)
+    identity: dict = dataclasses.field(default_factory=dict)  # data_identity(): file name, size, sha256 (no path)
 
     @property
     def example_shape(self):
@@ -164,6 +174,10 @@ def load_dataset(name, split="train", data_dir=None, source="auto", *, celeba_cr
         _check_celeba_crop(celeba_crop)
 
     directory = data_dir if data_dir is not None else os.environ.get(ENV_DATA_DIR) or None
+    if data_dir is not None:
+        _check_named_directory(spec, data_dir)
+        if source == "auto":
+            source = "npz"  # the caller named a directory: no silent TFDS download instead
     failures = []  # (source, reason)
     if source in ("auto", "npz"):
         if directory is None:
@@ -190,6 +204,41 @@ def load_dataset(name, split="train", data_dir=None, source="auto", *, celeba_cr
                 text = text[:600] + " ..."
             failures.append(("tfds", f"tfds.load('{spec.tfds_name}') failed: {type(e).__name__}: {text}"))
     raise DataUnavailableError(_unavailable_message(spec, split, failures))
+
+
+def _check_named_directory(spec, data_dir):
+    """A directory named by the caller must exist (no TFDS download instead of a mistyped path)."""
+    if not os.path.isdir(os.fspath(data_dir)):
+        what = "is a file, not a directory" if os.path.exists(os.fspath(data_dir)) else "does not exist"
+        raise DataUnavailableError(
+            f"--data_dir={data_dir} {what}; pass the directory that holds {' or '.join(spec.npz_files)} (or omit "
+            f"--data_dir and {ENV_DATA_DIR} to download '{spec.name}' with TFDS).")
+
+
+def file_identity(path):
+    """{'file': name, 'bytes': size, 'sha256': checksum} of a file: the same file anywhere has the same identity."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return {"file": os.path.basename(path), "bytes": os.path.getsize(path), "sha256": digest.hexdigest()}
+
+
+def data_identity(ds):
+    """What identifies the data of ``ds`` without a machine path: the npz file's identity, or the built-in source
+    (digits, synthetic: a function of the package and the seed) with a checksum of the arrays."""
+    if ds.identity:
+        return dict(ds.identity)
+    digest = hashlib.sha256(np.ascontiguousarray(ds.x).tobytes())
+    digest.update(np.ascontiguousarray(ds.y).tobytes())
+    return {"source": ds.source, "arrays_sha256": digest.hexdigest()}
+
+
+def portable_source(source):
+    """``source`` without the directory of an npz file (``npz:/data/mnist.npz`` -> ``npz:mnist.npz``)."""
+    if source and source.startswith("npz:"):
+        return "npz:" + os.path.basename(source[4:])
+    return source
 
 
 class _Invalid(Exception):
@@ -220,7 +269,7 @@ def _check_celeba_crop(crop):
         raise ValueError(f"celeba_crop must be an integer in 1..{min(CELEBA_TFDS_SHAPE[:2])}, got {crop!r}")
 
 
-def _validate(spec, x, y, what):
+def _validate(spec, x, y, what, y_what=None):
     """Check and normalise one split's arrays; returns (x uint8 NHWC, y int32). Raises _Invalid."""
     expected = tuple(spec.example_shape)
     x = np.asarray(x)
@@ -232,18 +281,21 @@ def _validate(spec, x, y, what):
         raise _Invalid(f"{what}: wrong dtype, got {x.dtype}, expected uint8 (pixel values 0..255)")
     if spec.num_classes == 1:  # unlabeled: labels are ignored
         return x, np.zeros(len(x), np.int32)
-    y = np.asarray(y)
+    y, y_what = np.asarray(y), y_what or what
     if y.ndim != 1 or len(y) != len(x):
-        raise _Invalid(f"{what}: labels must have shape ({len(x)},) to match the images, got {tuple(y.shape)}")
+        raise _Invalid(f"{y_what}: labels must have shape ({len(x)},) to match the images of {what}, got "
+                       f"{tuple(y.shape)}")
     if y.dtype.kind not in "iu":
-        raise _Invalid(f"{what}: labels must be integers, got dtype {y.dtype}")
+        raise _Invalid(f"{y_what}: labels must be integers, got dtype {y.dtype}")
     if len(y) and (y.min() < 0 or y.max() >= spec.num_classes):
-        raise _Invalid(f"{what}: labels must lie in 0..{spec.num_classes - 1}, got {y.min()}..{y.max()}")
+        raise _Invalid(f"{y_what}: labels must lie in 0..{spec.num_classes - 1}, got {y.min()}..{y.max()}")
     return x, y.astype(np.int32)
 
 
 def _load_npz(spec, path, split):
     parts = ("train", "test") if split == "train+test" else (split,)
+    if not zipfile.is_zipfile(path):
+        raise _Invalid("not an npz file (an npz is a zip archive of .npy arrays, as written by numpy.savez)")
     try:
         with np.load(path, allow_pickle=False) as f:
             keys = set(f.files)
@@ -254,7 +306,7 @@ def _load_npz(spec, path, split):
                 missing = [k for k in needed if k not in keys]
                 if missing:
                     raise _Invalid(f"missing key(s) {', '.join(missing)} (file has {', '.join(sorted(keys)) or 'none'})")
-                x, y = _validate(spec, f[xk], f[yk] if yk in keys else None, xk)
+                x, y = _validate(spec, f[xk], f[yk] if yk in keys else None, xk, yk)
                 xs.append(x)
                 ys.append(y)
     except _Invalid:
@@ -264,7 +316,7 @@ def _load_npz(spec, path, split):
     x = xs[0] if len(xs) == 1 else np.concatenate(xs)
     y = ys[0] if len(ys) == 1 else np.concatenate(ys)
     return ArrayDataset(name=spec.name, x=np.ascontiguousarray(x), y=y, num_classes=spec.num_classes,
-                        source="npz:" + path, split=split)
+                        source="npz:" + path, split=split, identity=file_identity(path))
 
 
 def _celeba_crop_resize(image, crop, size=64):

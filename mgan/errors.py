@@ -1,8 +1,26 @@
-"""Errors of a training run that the command line reports as one message (no traceback)."""
+"""Errors a user can fix, reported by every command line as one or two lines (no traceback) and a non-zero exit.
+
+``UserError`` is the one class the command lines catch (with ``OSError``, turned into the same kind of message by
+:func:`describe_os_error`). Subclasses say where the problem is; every message names the problem and the fix.
+"""
+import errno
+import os
 
 
-class RunError(RuntimeError):
+class UserError(Exception):
+    """A problem with the command, its flags or its files that the user can fix; the message says how."""
+
+
+class ConfigError(UserError, ValueError):
+    """A flag value is out of range or inconsistent; raised before anything is written."""
+
+
+class RunError(UserError, RuntimeError):
     """A run cannot start or continue; the message says why and what to do."""
+
+
+class RunLockedError(RunError):
+    """Another live process writes the same run or results directory."""
 
 
 class NonFiniteLossError(RunError):
@@ -10,4 +28,25 @@ class NonFiniteLossError(RunError):
 
 
 class CheckpointError(RunError):
-    """A run's checkpoint cannot be read; it is left in place."""
+    """A run's checkpoint cannot be read or written; what was saved before is left in place."""
+
+
+class InputFileError(UserError, ValueError):
+    """An input file (samples npz, generator) is missing, unreadable or of the wrong kind."""
+
+
+def describe_os_error(e, what="", resume_hint=""):
+    """One or two lines for an ``OSError`` of a command: the path, the cause and the fix."""
+    path = e.filename or what
+    reason = e.strerror or str(e)
+    if e.errno == errno.ENOSPC:
+        fix = "free space on that disk (or choose another --out)"
+    elif e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = "choose a directory you can write to (--out), or fix its permissions"
+    elif e.errno in (errno.EEXIST, errno.ENOTDIR) or (path and os.path.isfile(path)):
+        fix = "it is a file, not a directory: choose another --out"
+    elif e.errno == errno.ENOENT:
+        fix = "check the path"
+    else:
+        fix = "check the path and the disk"
+    return f"cannot use {path}: {reason}; {fix}." + (f"\n{resume_hint}" if resume_hint else "")

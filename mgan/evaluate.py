@@ -13,6 +13,8 @@ message that says how to supply it (METHODS.md §10.1).
 import contextlib
 import sys
 
+from mgan.errors import InputFileError, UserError, describe_os_error
+
 from absl import app, flags
 
 from mgan.data import image_datasets
@@ -65,6 +67,16 @@ def evaluate():
     return metrics.score_run(FLAGS.run, n=FLAGS.n, seed=FLAGS.seed, **kwargs)
 
 
+def check_counts():
+    """--n and --splits that cannot give a score or a distance fail before anything is loaded."""
+    distance = FLAGS.fid_ref_split != "none"
+    if FLAGS.run and FLAGS.n < 2 and distance:
+        raise InputFileError(f"--n={FLAGS.n}: a Fréchet distance needs at least 2 samples; pass a larger --n.")
+    if FLAGS.run and FLAGS.splits and FLAGS.n < FLAGS.splits:
+        raise InputFileError(f"--n={FLAGS.n} samples cannot be cut into --splits={FLAGS.splits}; pass --splits<="
+                             f"{FLAGS.n} or a larger --n.")
+
+
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
@@ -72,11 +84,18 @@ def main(argv):
     from mgan.metrics.inception import InceptionUnavailableError
 
     try:
+        check_counts()
         with contextlib.redirect_stdout(sys.stderr):  # progress bars and training logs; stdout is the JSON only
             result = evaluate()
     except InceptionUnavailableError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except (UserError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print("error: " + describe_os_error(e, FLAGS.out or FLAGS.npz or FLAGS.run), file=sys.stderr)
+        return 1
     text = to_json(result)
     print(text, end="")
     if FLAGS.out:

@@ -22,23 +22,34 @@ import time
 import keras
 import tensorflow as tf
 
-from mgan import callbacks, images, models, run_manifest, sampling
+from mgan import callbacks, images, models, run_lock, run_manifest, sampling
 from mgan import config as config_lib
 from mgan import data as data_lib
-from mgan.errors import NonFiniteLossError, RunError
+from mgan.errors import ConfigError, NonFiniteLossError, RunError
 from mgan.run_checkpoints import RunCheckpoints
 
 
-def prepare(cfg, explicit=()):
-    """Validate ``cfg``, load its data and resolve its 'auto' fields: ``(cfg, dataset, split)``. Fails fast."""
-    if not cfg.out:
+def check_out(out):
+    """--out must be given and be (or become) a directory."""
+    if not out:
         raise RunError("--out is required: the run directory (re-using it resumes the run)")
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise RunError(f"--out={out} exists and is a file, not a directory; choose another --out.")
+
+
+def prepare(cfg, explicit=()):
+    """Validate ``cfg``, load its data and resolve its 'auto' fields: ``(cfg, dataset, split)``. Fails fast, before
+    anything is written."""
+    check_out(cfg.out)
     config_lib.validate(cfg)
     models.get_spec(cfg.model)
     data_lib.dataset_info(cfg.dataset)  # unknown names fail before any loading
     split = models.data_split(cfg)
     dataset = data_lib.load_dataset(cfg.dataset, split=split, data_dir=cfg.data_dir or None,
                                     celeba_crop=cfg.celeba_crop, synthetic_seed=cfg.synthetic_seed)
+    if cfg.batch_size > dataset.n:
+        raise ConfigError(f"--batch_size={cfg.batch_size} is larger than the {dataset.n} examples of "
+                          f"{cfg.dataset!r} split {split!r}; choose at most {dataset.n}.")
     return models.resolve(cfg, dataset.example_shape, explicit), dataset, split
 
 
@@ -69,17 +80,26 @@ def finish(model, cfg, out, manifest):
 
 
 def train(cfg, explicit=()):
-    """Train (or resume) the run described by ``cfg``; returns the final manifest dict."""
+    """Train (or resume) the run described by ``cfg``; returns the final manifest dict.
+
+    The run directory is locked for the whole call (:mod:`mgan.run_lock`): a second process into the same ``--out``
+    fails at once, naming this one.
+    """
     cfg, dataset, split = prepare(cfg, explicit)
-    total_steps = config_lib.steps_for(cfg, dataset.n)
     out = os.path.abspath(cfg.out)
-    os.makedirs(out, exist_ok=True)
-    old_manifest = run_manifest.check_resume(out, cfg)
+    with run_lock.hold(out, what="training run"):
+        return _train_locked(cfg, dataset, split, out)
+
+
+def _train_locked(cfg, dataset, split, out):
+    total_steps = config_lib.steps_for(cfg, dataset.n)
+    old_manifest = run_manifest.check_resume(out, cfg, dataset)
     setup_determinism(cfg)
     model = models.build_model(cfg, dataset.example_shape, dataset.num_classes)
     checkpoints = RunCheckpoints(model, os.path.join(out, "checkpoints"), cfg.keep_checkpoints)
     start = checkpoints.restore()
     manifest = run_manifest.start(old_manifest, cfg, model, dataset, split, total_steps)
+    manifest["step"] = start
     run_manifest.write(out, manifest)
     if start >= total_steps and os.path.exists(os.path.join(out, "generator.keras")):
         manifest["status"] = "complete"  # re-running a finished run changes nothing
@@ -94,7 +114,8 @@ def train(cfg, explicit=()):
         status = "failed: non-finite loss"
         raise
     finally:
-        run_manifest.end_segment(manifest, start, int(model.iteration.numpy()), started, timer, status)
+        run_manifest.end_segment(manifest, start, int(model.iteration.numpy()), checkpoints.latest_step(start),
+                                 started, timer, status)
         run_manifest.write(out, manifest)
     if manifest["status"] == "complete":
         finish(model, cfg, out, manifest)

@@ -7,10 +7,10 @@ import sys
 from absl import app, flags
 
 flags.DEFINE_string("run", None, "run directory written by mgan.train")
-flags.DEFINE_integer("n", 50000, "number of samples")
+flags.DEFINE_integer("n", 50000, "number of samples", lower_bound=1)
 flags.DEFINE_string("out", None, "output .npz file")
 flags.DEFINE_integer("seed", 0, "sampling seed")
-flags.DEFINE_integer("batch_size", 500, "generation batch size")
+flags.DEFINE_integer("batch_size", 500, "generation batch size", lower_bound=1)
 flags.mark_flags_as_required(["run", "out"])
 FLAGS = flags.FLAGS
 
@@ -23,14 +23,18 @@ def main(argv):
         raise app.UsageError("--out must end in .npz")
     from mgan import sampling
     from mgan.atomic_files import atomic_save_npz
+    from mgan.errors import UserError, describe_os_error
     try:
         x, y = sampling.generate_from_run(FLAGS.run, FLAGS.n, seed=FLAGS.seed, batch_size=FLAGS.batch_size,
                                           progress=True)
-    except FileNotFoundError as e:
+        arrays = {"x": x} if y is None else {"x": x, "y": y.astype("uint8")}
+        atomic_save_npz(FLAGS.out, **arrays)
+    except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    arrays = {"x": x} if y is None else {"x": x, "y": y.astype("uint8")}
-    atomic_save_npz(FLAGS.out, **arrays)
+    except OSError as e:
+        print("error: " + describe_os_error(e, FLAGS.out), file=sys.stderr)
+        return 1
     print(f"wrote {FLAGS.n} samples to {FLAGS.out}")
     return 0
 

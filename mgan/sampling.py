@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from mgan import images, latent
+from mgan.errors import InputFileError
 
 
 def call_generator(generator, g_in, sample_bn="inference"):
@@ -75,11 +76,21 @@ def load_run(run_dir):
     path = os.path.join(run_dir, "generator.keras")
     manifest_path = os.path.join(run_dir, "manifest.json")
     if not os.path.exists(path) or not os.path.exists(manifest_path):
-        raise FileNotFoundError(f"{run_dir} has no finished run (expected generator.keras and manifest.json); "
+        raise InputFileError(f"{run_dir} has no finished run (expected generator.keras and manifest.json); "
                                 f"train it with `python -m mgan.train --out={run_dir} ...` until it completes")
-    with open(manifest_path, encoding="utf-8") as f:
-        manifest = json.load(f)
-    return keras.saving.load_model(path, compile=False), manifest
+    try:
+        with open(manifest_path, encoding="utf-8") as f:
+            manifest = json.load(f)
+    except ValueError as e:
+        raise InputFileError(f"{manifest_path} cannot be read ({e}); the run directory is damaged.") from None
+    try:
+        return keras.saving.load_model(path, compile=False), manifest
+    except Exception as e:  # noqa: BLE001  truncated, foreign or damaged file; Keras' own words mislead (issue 9)
+        first = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+        raise InputFileError(
+            f"{path} is not a readable Keras generator ({type(e).__name__}: {first}); it is truncated or damaged.\n"
+            f"To rewrite it from the run's last checkpoint, delete it and re-run the same python -m mgan.train "
+            f"command (--out={run_dir}).") from None
 
 
 def run_sample_grid(run_dir):

@@ -14,7 +14,7 @@ from absl import app, flags, logging  # noqa: E402
 from mgan import data as data_lib  # noqa: E402
 from mgan import models  # noqa: E402
 from mgan.flags import config_from_flags, define_config_flags  # noqa: E402
-from mgan.errors import RunError  # noqa: E402
+from mgan.errors import UserError, describe_os_error  # noqa: E402
 
 define_config_flags()
 FLAGS = flags.FLAGS
@@ -34,8 +34,12 @@ def main(argv):
     from mgan import runner
     try:
         manifest = runner.train(cfg, explicit)
-    except (RunError, data_lib.DataUnavailableError, ValueError) as e:
+    except (UserError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print("error: " + describe_os_error(e, cfg.out, "Nothing saved before was lost: re-run the same command to "
+                                                        "resume from the last checkpoint."), file=sys.stderr)
         return 1
     ms = manifest.get("ms_per_step")
     print(f"done: {manifest['step']} steps in {cfg.out}"

@@ -135,7 +135,7 @@ def test_evaluate_cli_classifier_on_noise_npz_writes_json(digits_net, cache_root
 def test_evaluate_cli_missing_inception_fails_with_howto(tmp_path, capsys):
     npz = tmp_path / "x.npz"
     np.savez(npz, x=np.zeros((4, 8, 8, 1), np.uint8))
-    rc = _run_cli([f"--npz={npz}", "--metric=inception", "--fid_ref_split=none",
+    rc = _run_cli([f"--npz={npz}", "--metric=inception", "--fid_ref_split=none", "--splits=2",
                    f"--inception_path={tmp_path / 'missing'}"])
     assert rc == 2
     err = capsys.readouterr().err

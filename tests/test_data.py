@@ -115,6 +115,16 @@ def test_missing_file_npz(tmp_path):
     assert "x_train" in msg
 
 
+def test_named_directory_is_never_replaced_by_a_tfds_download(tmp_path, tfds_mod, monkeypatch):
+    def must_not_be_called(*a, **k):
+        raise AssertionError("a directory the user named must not fall back to TFDS")
+    monkeypatch.setattr(tfds_mod, "load", must_not_be_called)
+    with pytest.raises(DataUnavailableError, match="does not exist"):
+        load_dataset("svhn", data_dir=tmp_path / "typo")
+    with pytest.raises(DataUnavailableError, match="svhn_cropped.npz"):
+        load_dataset("svhn", data_dir=tmp_path)  # exists, lacks the file
+
+
 def test_npz_without_directory():
     with pytest.raises(DataUnavailableError, match="MGAN_DATA_DIR"):
         load_dataset("mnist", source="npz")
@@ -149,8 +159,9 @@ def test_tfds_offline_failure(tmp_path, tfds_mod, monkeypatch):
     def offline(*a, **k):
         raise ConnectionError("Failed to resolve 'storage.googleapis.com'")
     monkeypatch.setattr(tfds_mod, "load", offline)
+    monkeypatch.setenv("MGAN_DATA_DIR", str(tmp_path))  # a directory from the environment may lack the file: TFDS
     with pytest.raises(DataUnavailableError) as ei:
-        load_dataset("svhn", data_dir=tmp_path)
+        load_dataset("svhn")
     msg = str(ei.value)
     assert "svhn" in msg and "npz" in msg and "tfds" in msg
     assert str(tmp_path / "svhn.npz") in msg and str(tmp_path / "svhn_cropped.npz") in msg
@@ -159,6 +170,7 @@ def test_tfds_offline_failure(tmp_path, tfds_mod, monkeypatch):
     with pytest.raises(DataUnavailableError) as ei:
         load_dataset("celeba", source="tfds")
     assert "npz:" not in str(ei.value) and "celeb_a" in str(ei.value)
+    monkeypatch.delenv("MGAN_DATA_DIR")
     with pytest.raises(DataUnavailableError, match="not set"):
         load_dataset("mnist")
 

@@ -219,8 +219,7 @@ def test_rerun_skips_finished_points(env, results):
     out = results["table3_cifar_is"]["out"]
     pts = sorted(os.listdir(os.path.join(out, "points")))
     mtimes = {p: os.path.getmtime(os.path.join(out, "points", p)) for p in pts}
-    gens = [os.path.join(runs_lib.REPO_ROOT, rec["run"]["dir"]) if not os.path.isabs(rec["run"]["dir"])
-            else rec["run"]["dir"] for p in results["table3_cifar_is"]["results"]["points"].values()
+    gens = [runs_lib.run_dir_of(rec, env["runs"]) for p in results["table3_cifar_is"]["results"]["points"].values()
             for rec in p["per_seed"]]
     gen_mtimes = [os.path.getmtime(os.path.join(g, "generator.keras")) for g in gens]
     before = runs_lib.TRAIN_CALLS["n"]
@@ -299,7 +298,7 @@ def test_study_of_readings_runs_each_reading_with_its_flags_and_reports_the_clas
     assert list(res["points"]) == want
     for label, pt in res["points"].items():
         model, overrides, _ = study.READINGS[pt["meta"]["reading"]]
-        cfg = runs_lib.read_manifest(os.path.join(REPO, pt["per_seed"][0]["run"]["dir"]))["config"]  # abs or rel
+        cfg = runs_lib.read_manifest(runs_lib.run_dir_of(pt["per_seed"][0], env["runs"]))["config"]
         assert cfg["model"] == model and cfg["width"] == pt["meta"]["width"]
         assert all(cfg[k] == v for k, v in overrides.items()), (label, overrides)
         assert pt["aggregate"]["class_report_mean"]["classes_covered"] >= 1
@@ -310,3 +309,78 @@ def test_study_of_readings_runs_each_reading_with_its_flags_and_reports_the_clas
     assert [r[i] == "— (unconditional)" for r in rows] == [
         study.READINGS[lab.rsplit("_w", 1)[0]][0] == "dcgan" or lab.startswith("unlabeled") for lab in want]
     assert os.path.exists(os.path.join(out, "samples_width0.0625.png"))
+
+
+# --- issue 9: one protocol per results directory, no machine paths, sweeps over several workers --------------------
+
+def test_results_of_another_protocol_are_never_overwritten(env, results):
+    from mgan.experiments.published import ResultsConflictError
+
+    out = results["table3_cifar_is"]["out"]
+    before = {f: os.path.getmtime(os.path.join(out, f)) for f in ("results.json", "table.md")}
+    with pytest.raises(ResultsConflictError, match="data set digits.*data set mnist") as ei:
+        run(env, "table3_cifar_is", out, "--dataset=mnist")
+    assert "--out=" in str(ei.value) and "scale test" in str(ei.value)
+    assert {f: os.path.getmtime(os.path.join(out, f)) for f in before} == before
+    legacy = env["root"] / "legacy"  # committed results written before protocol.json existed
+    os.makedirs(legacy)
+    with open(os.path.join(out, "results.json")) as f:
+        (legacy / "results.json").write_text(f.read())
+    with pytest.raises(ResultsConflictError, match="scale test.*scale smoke"):
+        run(env, "table3_cifar_is", str(legacy), "--scale=smoke")
+    assert sorted(os.listdir(legacy)) == ["results.json"]
+
+
+def _published_files(out):
+    for directory, _, files in os.walk(out):
+        for f in files:
+            if f.endswith((".json", ".md")):
+                yield os.path.join(directory, f)
+
+
+def test_published_files_hold_no_machine_paths_and_a_rerun_cleans_old_ones(env, results):
+    root = str(env["root"])
+    for name in SCRIPTS:
+        for path in _published_files(results[name]["out"]):
+            text = open(path, encoding="utf-8").read()
+            assert root not in text and REPO not in text, path
+    m = json.load(open(os.path.join(results["fig3_mnist_samples"]["out"], "manifests", "dmgan__seed0.json")))
+    assert m["data"]["identity"]["source"].startswith("sklearn") and "out" not in m["config"]
+    # a point written before results were path-free is rewritten by a re-run that skips it (no training)
+    out = results["fig5_svhn_samples"]["out"]
+    point = os.path.join(out, "points", "gamma1.00__seed0.json")
+    rec = json.load(open(point))
+    rec["run"]["dir"] = runs_lib.run_dir_of(rec, env["runs"])  # an absolute machine path, as before issue 9
+    rec["scores"]["protocol"]["samples"]["run_dir"] = rec["run"]["dir"]
+    with open(point, "w") as f:
+        json.dump(rec, f)
+    before = runs_lib.TRAIN_CALLS["n"]
+    res, _ = run(env, "fig5_svhn_samples")
+    assert runs_lib.TRAIN_CALLS["n"] == before and res["counts"]["skipped"] == 2
+    text = open(point).read()
+    assert root not in text and "RUNS_DIR/" in text
+    assert json.loads(text)["point_key"] == rec["point_key"]
+
+
+def test_sweep_split_over_two_concurrent_workers_then_assembled(env, results):
+    out, script = str(env["root"] / "sharded"), os.path.join(REPO, "reproduce", "fig6_cifar_gamma_is.py")
+    args = ["--scale=test", "--dataset=digits", "--metric=classifier", f"--out={out}", f"--runs_dir={env['runs']}",
+            "--seeds=3"]
+    workers = [subprocess.Popen([sys.executable, script, *args, f"--shard={i}/2"], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+               for i in range(2)]
+    logs = [w.communicate(timeout=600)[0] for w in workers]
+    assert [w.returncode for w in workers] == [0, 0], logs
+    trained = [set(re.findall(r"point \d+/2 (\S+) seed 3: training", log)) for log in logs]
+    labels = {f"{m}_gamma{g:.2f}" for m in ("dmgan", "wadmgan") for g in (0.0, 1.0)}
+    assert trained[0] | trained[1] == labels and not trained[0] & trained[1]  # each point once, by one worker
+    assert not os.path.exists(os.path.join(out, "table.md"))  # workers leave the table to the final invocation
+    before = runs_lib.TRAIN_CALLS["n"]
+    res, _ = run(env, "fig6_cifar_gamma_is", out, "--seeds=3")
+    assert runs_lib.TRAIN_CALLS["n"] == before and res["counts"] == {"skipped": 4, "trained": 0, "reused_run": 0}
+    for p in res["points"].values():
+        m = runs_lib.read_manifest(runs_lib.run_dir_of(p["per_seed"][0], env["runs"]))
+        assert len(m["segments"]) == 1  # trained exactly once
+    assert os.path.exists(os.path.join(out, "table.md")) and os.path.exists(os.path.join(out, "fig6_is_vs_gamma.png"))
+    r = subprocess.run([sys.executable, script, *args, "--shard=2/2"], capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "--shard must be i/n" in r.stderr

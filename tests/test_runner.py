@@ -101,7 +101,9 @@ def test_nan_stops_with_message_and_keeps_last_good_checkpoint(tmp_path, monkeyp
         runner.train(cfg(out, steps=6))
     assert sorted(os.listdir(out / "checkpoints")) == before
     m = json.loads((out / "manifest.json").read_text())
-    assert m["status"] == "failed: non-finite loss" and m["step"] == 3  # stopped at the first broken iteration
+    assert m["status"] == "failed: non-finite loss"
+    assert m["segments"][-1]["end_step"] == 3  # stopped at the first broken iteration
+    assert m["step"] == m["segments"][-1]["saved_step"] == 2  # the manifest's step is the last good checkpoint
     steps = [json.loads(x)["step"] for x in (out / "metrics.jsonl").read_text().splitlines()]
     assert steps == [1, 2]  # nothing of the broken iteration was logged
 

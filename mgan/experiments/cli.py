@@ -8,8 +8,9 @@ parses into a fresh ``FlagValues`` and raises instead of exiting.
 Shared flags: ``--scale`` (full | smoke), ``--seeds``, ``--data_dir``, ``--inception_path``, ``--metric``
 (inception | classifier; default inception at full scale, classifier at smoke scale), ``--out`` (default
 ``results/<script name>``), ``--dataset`` (run on a substitute; outputs then name it "substitute for <paper's data
-set>"), ``--runs_dir`` (the run store, default ``runs/`` at the repository root). Bad values fail before anything
-runs, listing the choices; a missing Inception network or data set fails with the how-to message of
+set>"), ``--runs_dir`` (the run store, default ``runs/`` at the repository root), ``--shard=i/n`` (this worker's
+share of the points, :func:`mgan.experiments.sweep.shard_jobs`). Bad values fail before anything runs, listing the
+choices; an ``--out`` holding another protocol's results is refused (:mod:`mgan.experiments.published`); a missing Inception network or data set fails with the how-to message of
 ``mgan.metrics`` / ``mgan.data``.
 """
 import os
@@ -42,6 +43,7 @@ class Context:
     ref_split: str = "train"  # reference split of the distance (METHODS §10.4: the training split)
     extra: dict = field(default_factory=dict)
     command: str = ""  # the command line, as recorded in the outputs
+    shard: tuple = None  # (i, n): this worker runs every n-th point from the i-th (--shard=i/n); None: all
 
     @property
     def substitute(self):
@@ -65,7 +67,8 @@ class Context:
     def describe(self):
         return {"script": self.script, "scale": self.scale.name, "seeds": list(self.seeds), "metric": self.metric,
                 "dataset": self.dataset, "paper_dataset": self.paper_dataset, "ref_split": self.ref_split,
-                "data_dir": self.data_dir or os.environ.get("MGAN_DATA_DIR"), "inception_path": self.inception_path,
+                "data_dir_given": bool(self.data_dir or os.environ.get("MGAN_DATA_DIR")),
+                "inception_path": self.inception_path,
                 "out": runs_lib.repo_relative(self.out), "runs_dir": runs_lib.repo_relative(self.runs_dir),
                 "extra": self.extra, "command": self.command}
 
@@ -95,6 +98,20 @@ def define_flags(fv, script, paper_dataset):
                       f"substitute for {paper_dataset}", flag_values=fv)
     flags.DEFINE_string("runs_dir", None, "run store shared by all scripts (default runs/ at the repository root)",
                         flag_values=fv)
+    flags.DEFINE_string("shard", None, "i/n: run only every n-th point from the i-th (0 <= i < n), so n workers "
+                        "sharing --runs_dir and --out split the sweep; then run once without --shard to write the "
+                        "table and figures", flag_values=fv)
+    flags.register_validator("shard", lambda v: v is None or parse_shard(v) is not None,
+                             message="--shard must be i/n with integers 0 <= i < n, e.g. --shard=0/2", flag_values=fv)
+
+
+def parse_shard(text):
+    """``'i/n'`` -> ``(i, n)`` with 0 <= i < n, else None."""
+    try:
+        i, n = (int(v) for v in str(text).split("/"))
+    except ValueError:
+        return None
+    return (i, n) if 0 <= i < n else None
 
 
 def context_from_flags(fv, script, paper_dataset, extra_names=(), argv=None):
@@ -105,7 +122,7 @@ def context_from_flags(fv, script, paper_dataset, extra_names=(), argv=None):
                    inception_path=fv.inception_path,
                    out=os.path.abspath(fv.out or os.path.join(runs_lib.REPO_ROOT, "results", script)),
                    runs_dir=os.path.abspath(fv.runs_dir or runs_lib.DEFAULT_RUNS_DIR),
-                   extra={k: fv[k].value for k in extra_names},
+                   extra={k: fv[k].value for k in extra_names}, shard=parse_shard(fv.shard) if fv.shard else None,
                    command=" ".join(["python", f"reproduce/{script}.py"] + list(argv if argv is not None
                                                                                 else sys.argv[1:])))
 
@@ -146,7 +163,8 @@ def main(module):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     script, extra = _setup(module, flags.FLAGS)
     main_module = sys.argv[0] if sys.argv and sys.argv[0] else module.__name__
-    for name in ["scale", "seeds", "data_dir", "inception_path", "metric", "out", "dataset", "runs_dir"] + extra:
+    for name in ["scale", "seeds", "data_dir", "inception_path", "metric", "out", "dataset", "runs_dir",
+                 "shard"] + extra:
         flags.FLAGS.register_key_flag_for_module(main_module, flags.FLAGS[name])  # listed by --help
 
     def _main(argv):
@@ -154,6 +172,7 @@ def main(module):
             raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
         ctx = context_from_flags(flags.FLAGS, script, module.PAPER_DATASET, extra)
         from mgan.data import DataUnavailableError
+        from mgan.errors import UserError, describe_os_error
         from mgan.experiments import sweep
         from mgan.metrics.inception import InceptionUnavailableError
 
@@ -166,6 +185,13 @@ def main(module):
         except DataUnavailableError as e:
             print(f"error: {e}{_hint(ctx)}", file=sys.stderr)
             return 2
+        except (UserError, ValueError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        except OSError as e:
+            print("error: " + describe_os_error(e, ctx.out, "Points and runs saved before are kept: re-run the same "
+                                                            "command to resume."), file=sys.stderr)
+            return 1
         return 0
 
     app.run(_main)

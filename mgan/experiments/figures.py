@@ -18,7 +18,7 @@ from typing import Optional
 import numpy as np
 
 from mgan.atomic_files import atomic_write_bytes
-from mgan.experiments.runs import repo_path
+from mgan.experiments.runs import run_dir_of
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -160,7 +160,7 @@ class TrainingCurves:
                 pt = results["points"].get(label)
                 if not pt or not pt["per_seed"]:
                     continue
-                rows = read_metrics_log(repo_path(pt["per_seed"][0]["run"]["dir"]))
+                rows = read_metrics_log(run_dir_of(pt["per_seed"][0], ctx.runs_dir))
                 ax.plot([r["step"] for r in rows], [sign * r[key] for r in rows], lw=1, label=pt["title"] or label)
             ax.set_xlabel("iteration")
             ax.set_ylabel(ylabel)
@@ -208,7 +208,7 @@ class Samples:
             ax.set_xticks([])
             ax.set_yticks([])
             if pt and pt["per_seed"]:
-                grid = sampling.run_sample_grid(repo_path(pt["per_seed"][0]["run"]["dir"]))
+                grid = sampling.run_sample_grid(run_dir_of(pt["per_seed"][0], ctx.runs_dir))
                 p = os.path.join(ctx.out, f"{stem}_{LETTERS[i]}.png")
                 images.write_png(p, images.upscale(grid, self.upscale))
                 paths.append(p)

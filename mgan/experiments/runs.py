@@ -14,16 +14,14 @@ Fig. 6's γ = 1.0 points whenever the settings match: the second script finds th
 resumes where its last checkpoint was written) and returns the run directory. A finished run (manifest status
 'complete', generator.keras present, same length) is returned without building anything.
 """
-import contextlib
 import dataclasses
-import fcntl
 import hashlib
 import json
 import os
 import time
 
 from mgan import config as config_lib
-from mgan import atomic_files
+from mgan import atomic_files, run_lock
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_RUNS_DIR = os.path.join(REPO_ROOT, "runs")
@@ -78,6 +76,12 @@ def run_dir(cfg, runs_dir=None):
     return os.path.join(root, f"{cfg.model}-{cfg.dataset}-{run_key(cfg)}")
 
 
+def run_dir_of(record, runs_dir=None):
+    """The run directory of a point record in the run store ``runs_dir``: published records name a run by its
+    directory name only (``<model>-<dataset>-<key>``), so a results directory works with any store that holds it."""
+    return os.path.join(os.path.abspath(runs_dir or DEFAULT_RUNS_DIR), os.path.basename(record["run"]["dir"]))
+
+
 def read_manifest(path):
     try:
         with open(os.path.join(path, "manifest.json"), encoding="utf-8") as f:
@@ -92,22 +96,6 @@ def is_complete(path):
                 and os.path.exists(os.path.join(path, "generator.keras")))
 
 
-@contextlib.contextmanager
-def _locked(path):
-    """An exclusive lock on a run directory, so two scripts never train the same run at once."""
-    os.makedirs(path, exist_ok=True)
-    with open(os.path.join(path, ".lock"), "w") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"waiting for another process training {path} ...", flush=True)
-            fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
 def ensure_run(cfg, runs_dir=None, progress=None):
     """Train or resume the run of ``cfg`` in the store; returns ``(run_dir, info)``.
 
@@ -120,7 +108,7 @@ def ensure_run(cfg, runs_dir=None, progress=None):
     t0 = time.time()
     if is_complete(path):
         return path, {"key": key, "trained": False, "wall_seconds": 0.0}
-    with _locked(path):
+    with run_lock.hold(path, wait=True):  # another worker training this run: wait for it, then reuse it
         if is_complete(path):  # finished by another process while we waited
             return path, {"key": key, "trained": False, "wall_seconds": time.time() - t0}
         atomic_files.atomic_write_json(os.path.join(path, "run_key.json"),

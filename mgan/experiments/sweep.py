@@ -28,11 +28,12 @@ from typing import Optional
 import numpy as np
 
 from mgan import provenance
-from mgan.atomic_files import atomic_write_json, atomic_write_text, read_json
+from mgan.atomic_files import atomic_write_json, read_json
 from mgan.config import TrainConfig
 from mgan.data import dataset_info
+from mgan.experiments import published
 from mgan.experiments import runs as runs_lib
-from mgan.experiments.runs import repo_path, repo_relative
+from mgan.experiments.runs import repo_relative
 
 POINT_KEY_VERSION = 2  # 2: classifier scores carry the class report (mgan.metrics.class_report)
 
@@ -180,11 +181,11 @@ TIMING_PROTOCOL = ("METHODS §10.6: median wall time of one complete training it
                    "round-robin (mgan.timing.measure_interleaved)")
 
 
-def _timed_configs(want, seed0):
+def _timed_configs(want, seed0, ctx):
     """The run configs of the timed points, at the timing batch size of 64."""
     cfgs = []
     for lab, _ in want:
-        manifest = runs_lib.read_manifest(repo_path(seed0[lab]["run"]["dir"]))
+        manifest = runs_lib.read_manifest(runs_lib.run_dir_of(seed0[lab], ctx.runs_dir))
         cfgs.append(runs_lib.config_from_dict(manifest["config"]).replace(batch_size=64, out=""))
     return cfgs
 
@@ -216,13 +217,13 @@ def _timing(exp, ctx, per_point):
            "protocol": TIMING_PROTOCOL.format(warmup=ctx.scale.timing_warmup, iters=ctx.scale.timing_iters),
            "rows": {}}
     if want:
-        out["rows"] = {lab: r for (lab, _), r in zip(want, _measure(exp, ctx, _timed_configs(want, seed0)))}
+        out["rows"] = {lab: r for (lab, _), r in zip(want, _measure(exp, ctx, _timed_configs(want, seed0, ctx)))}
     ref = exp.timing_reference
     if ref in out["rows"]:
         for r in out["rows"].values():
             r["ratio_to_reference"] = r["median_ms"] / out["rows"][ref]["median_ms"]
         out["reference"] = ref
-    atomic_write_json(path, out)
+    published.write_json(path, out, ctx)
     return out
 
 
@@ -263,6 +264,8 @@ def _run_points(exp, ctx, jobs, network, t_start):
         head = f"[{exp.script}] point {i + 1}/{len(jobs)} {p.label} seed {seed}"
         if old and old.get("point_key") == pkey:
             _log(f"{head}: done before, skipped (elapsed {_fmt_elapsed(time.time() - t_start)})")
+            if published.portable(old, ctx) != old:  # written before results were path-free: rewrite it so
+                published.write_json(path, old, ctx)
             per_point[p.label].append(old)
             counts["skipped"] += 1
             continue
@@ -272,7 +275,7 @@ def _run_points(exp, ctx, jobs, network, t_start):
         rec = _run_point(p, seed, ctx, network)
         rec["point_key"] = pkey
         rec["scale"] = ctx.scale.name
-        atomic_write_json(path, rec)
+        published.write_json(path, rec, ctx)
         counts["trained" if rec["run"]["trained_now"] else "reused_run"] += 1
         per_point[p.label].append(rec)
         s = rec["summary"]
@@ -286,9 +289,10 @@ def _copy_manifests(exp, ctx, per_point):
     """Copies of the run manifests of every point (no checkpoints or generators) under <out>/manifests/."""
     for p in exp.points:
         for rec in per_point[p.label]:
-            m = runs_lib.read_manifest(repo_path(rec["run"]["dir"]))
-            if m:
-                atomic_write_json(os.path.join(ctx.out, "manifests", f"{p.label}__seed{rec['seed']}.json"), m)
+            copy = os.path.join(ctx.out, "manifests", f"{p.label}__seed{rec['seed']}.json")
+            m = runs_lib.read_manifest(runs_lib.run_dir_of(rec, ctx.runs_dir)) or _read_point(copy)
+            if m:  # the run's manifest, or (run not on this machine) the published copy, made path-free
+                atomic_write_json(copy, published.portable_manifest(m, published.roots(ctx)))
 
 
 def _results(exp, ctx, per_point, counts, timing):
@@ -342,26 +346,46 @@ def _invocations(ctx, results, t_start):
         "scale": ctx.scale.name, "command": ctx.command}]
 
 
+def shard_jobs(jobs, shard):
+    """The jobs of worker ``i`` of ``n`` (``shard = (i, n)``): every n-th job from the i-th, so each job has exactly
+    one worker and expensive points spread evenly; all jobs when ``shard`` is None."""
+    if shard is None:
+        return list(jobs)
+    i, n = shard
+    return [job for j, job in enumerate(jobs) if j % n == i]
+
+
 def run(exp, ctx):
-    """Run (or resume) every point of ``exp``, then write the outputs. Returns the results dict."""
+    """Run (or resume) every point of ``exp`` (this worker's share with ``ctx.shard``), then write the outputs.
+    Returns the results dict (with ``--shard``: only the points and counts; the table is assembled by a final
+    invocation without it)."""
     from mgan.experiments import tables
 
     t_start = time.time()
-    os.makedirs(os.path.join(ctx.out, "points"), exist_ok=True)
+    published.check(ctx)  # another protocol's results are never overwritten; fails before anything is loaded
     network = check_inputs(exp, ctx)
-    jobs = [(p, s) for p in exp.points for s in (p.seeds or ctx.seeds)]
+    published.claim(ctx)
+    os.makedirs(os.path.join(ctx.out, "points"), exist_ok=True)
+    all_jobs = [(p, s) for p in exp.points for s in (p.seeds or ctx.seeds)]
+    jobs = shard_jobs(all_jobs, ctx.shard)
+    shard = f"; shard {ctx.shard[0]}/{ctx.shard[1]}: {len(jobs)} of them" if ctx.shard else ""
     _log(f"[{exp.script}] {exp.title}\n[{exp.script}] scale {ctx.scale.short()}, metric {ctx.metric}, data "
-         f"{dataset_label(ctx)}, {len(exp.points)} points x seeds = {len(jobs)} jobs; out {repo_relative(ctx.out)}, "
-         f"runs {repo_relative(ctx.runs_dir)}")
+         f"{dataset_label(ctx)}, {len(exp.points)} points x seeds = {len(all_jobs)} jobs{shard}; out "
+         f"{repo_relative(ctx.out)}, runs {repo_relative(ctx.runs_dir)}")
     per_point, counts = _run_points(exp, ctx, jobs, network, t_start)
+    if ctx.shard:
+        _log(f"[{exp.script}] shard {ctx.shard[0]}/{ctx.shard[1]} done in {_fmt_elapsed(time.time() - t_start)}: "
+             f"{counts['trained']} trained, {counts['reused_run']} scored from shared runs, {counts['skipped']} "
+             f"skipped. When every shard is done, run the command without --shard to write the table and figures.")
+        return {"shard": list(ctx.shard), "counts": counts, "points": per_point}
     timing = _timing(exp, ctx, per_point) if exp.timing else None
     _copy_manifests(exp, ctx, per_point)
     results = _results(exp, ctx, per_point, counts, timing)
     _render(exp, ctx, results)
     results["wall_seconds"] = _wall_seconds(results, t_start)
     results["invocations"] = _invocations(ctx, results, t_start)
-    atomic_write_text(os.path.join(ctx.out, "table.md"), tables.render_markdown(exp, ctx, results))
-    atomic_write_json(os.path.join(ctx.out, "results.json"), results)
+    published.write_text(os.path.join(ctx.out, "table.md"), tables.render_markdown(exp, ctx, results), ctx)
+    published.write_json(os.path.join(ctx.out, "results.json"), results, ctx)
     _log(f"[{exp.script}] done in {_fmt_elapsed(time.time() - t_start)}: {counts['trained']} trained, "
          f"{counts['reused_run']} scored from shared runs, {counts['skipped']} skipped; wrote "
          f"{repo_relative(os.path.join(ctx.out, 'table.md'))}, results.json, {len(results['figures'])} figure(s)")

@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from mgan import atomic_files
+from mgan import atomic_files, run_lock
 from mgan import data as mdata
 
 CLASSIFIER_DATASETS = tuple(mdata.labelled_image_datasets())
@@ -248,6 +248,14 @@ def get_classifier(dataset, data_dir=None, seed=0, train_limit=None, cache_root=
     train = mdata.load_dataset(dataset, split="train", data_dir=data_dir)
     key = _cache_key(dataset, settings, seed, train_limit, sha256_arrays(train.x, train.y))
     directory = cache_dir(cache_root)
+    os.makedirs(directory, exist_ok=True)
+    with run_lock.hold(directory, wait=True, what="classifier training"):  # sweep workers train it once
+        return _cached_or_trained(dataset, key, directory, data_dir, seed, train_limit, retrain, progress, overrides)
+
+
+def _cached_or_trained(dataset, key, directory, data_dir, seed, train_limit, retrain, progress, overrides):
+    import keras
+
     keras_path = os.path.join(directory, f"{dataset}-{key}.keras")
     json_path = os.path.join(directory, f"{dataset}-{key}.json")
     if not retrain and os.path.exists(json_path) and os.path.exists(keras_path):

@@ -38,6 +38,7 @@ import threading
 
 import numpy as np
 
+from mgan.errors import UserError
 from mgan.images import uint8_to_unit
 
 INCEPTION_TFHUB = "https://tfhub.dev/tensorflow/tfgan/eval/inception/1"
@@ -61,7 +62,7 @@ HOWTO = (
     "(set TFHUB_CACHE_DIR to keep the download). No other network is substituted.")
 
 
-class InceptionUnavailableError(RuntimeError):
+class InceptionUnavailableError(UserError, RuntimeError):
     """The TF-GAN Inception module could not be loaded; the message says what was tried and how to supply it."""
 
 

@@ -15,12 +15,14 @@ import hashlib
 import json
 import os
 import re
+import zipfile
 
 import numpy as np
 
 from mgan import data as mdata
 from mgan import provenance, sampling
 from mgan.atomic_files import atomic_save_npz
+from mgan.errors import InputFileError
 from mgan.metrics import classifier, inception
 from mgan.metrics.class_report import class_report
 from mgan.metrics.scores import (activation_statistics, frechet_distance_from_stats,
@@ -216,23 +218,61 @@ def _class_report(logits, x, labels, dataset, ref_split, data_dir):
     return class_report(logits, x, logits.shape[1], cond_labels=labels, real_images=real_x, real_labels=real_y)
 
 
+def load_samples_npz(path, dataset=None, n=None, splits=0, distance=True):
+    """``(x, y or None, n in file)`` of a samples npz (``python -m mgan.sample`` schema), checked before any network
+    is loaded: InputFileError naming the problem and the expected schema."""
+    schema = "key 'x' with uint8 images (N, H, W, C)" + (
+        f" of shape (N, {', '.join(map(str, mdata.dataset_info(dataset).example_shape))}) for {dataset}"
+        if dataset else "") + ", as written by python -m mgan.sample"
+    if not os.path.isfile(path):
+        raise InputFileError(f"--npz={path}: no such file; expected an npz with {schema}.")
+    if not zipfile.is_zipfile(path):
+        raise InputFileError(f"--npz={path} is not an npz file (a zip of .npy arrays); expected {schema}.")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            if "x" not in f.files:
+                raise InputFileError(f"--npz={path} has no array 'x' (keys: {', '.join(f.files) or 'none'}); "
+                                     f"expected {schema}.")
+            x, y = f["x"], (f["y"] if "y" in f.files else None)
+    except InputFileError:
+        raise
+    except Exception as e:  # noqa: BLE001  a damaged zip or array
+        raise InputFileError(f"--npz={path} cannot be read ({type(e).__name__}: {e}); expected {schema}.") from None
+    _check_samples(path, x, dataset, schema)
+    n_file = int(x.shape[0])
+    if n is not None and n < n_file:
+        x, y = x[:int(n)], (None if y is None else y[:int(n)])
+    _check_count(path, int(x.shape[0]), splits, distance)
+    return x, y, n_file
+
+
+def _check_samples(path, x, dataset, schema):
+    if x.dtype != np.uint8:
+        raise InputFileError(f"--npz={path}: 'x' has dtype {x.dtype}, expected {schema} (convert generator output "
+                             f"with mgan.images.to_uint8).")
+    want = tuple(mdata.dataset_info(dataset).example_shape) if dataset else None
+    if x.ndim != 4 or x.shape[-1] not in (1, 3) or (want and tuple(x.shape[1:]) != want):
+        raise InputFileError(f"--npz={path}: 'x' has shape {tuple(x.shape)}, expected {schema}.")
+
+
+def _check_count(path, n, splits, distance):
+    if n < 2 and distance:
+        raise InputFileError(f"--npz={path} holds {n} image(s); a Fréchet distance needs at least 2 (thousands for a "
+                             f"meaningful value). Generate more with python -m mgan.sample --n=N.")
+    if splits and n < splits:
+        raise InputFileError(f"--npz={path}: {n} image(s) cannot be cut into --splits={splits}; pass --splits<={n} "
+                             f"or generate more samples.")
+
+
 def score_npz(path, metric="inception", dataset=None, n=None, **kwargs):
     """`score_images` on the uint8 images under key 'x' of an npz (the `python -m mgan.sample` schema).
 
     n: use the first n images (all when None or when the file holds fewer; the count used is recorded).
     """
     path = os.path.abspath(os.fspath(path))
-    with np.load(path, allow_pickle=False) as f:
-        if "x" not in f.files:
-            raise ValueError(f"{path} has no array 'x' (keys: {', '.join(f.files)}); expected uint8 images under 'x'")
-        x = f["x"]
-        y = f["y"] if "y" in f.files else None
-    if x.dtype != np.uint8:
-        raise TypeError(f"{path}: 'x' must be uint8 images, got {x.dtype}")
-    n_file = int(x.shape[0])
-    if n is not None and n < n_file:
-        x = x[:int(n)]
-        y = None if y is None else y[:int(n)]
+    x, y, n_file = load_samples_npz(path, dataset, n, kwargs.get("is_splits") or 0,
+                                    kwargs.get("fid_ref_split") not in (None, "none") or
+                                    kwargs.get("fid_reference") is not None)
     with open(path, "rb") as fh:
         file_sha = hashlib.sha256(fh.read()).hexdigest()
     extra = dict(kwargs.pop("extra_protocol", None) or {})
