@@ -6,7 +6,6 @@ conditional) and writes each run's sample grid plus a side-by-side ``digits_dmga
 scikit-learn. Re-running resumes.
 """
 import os
-import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -23,16 +22,13 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv
     logging.set_verbosity(logging.WARNING)
-    from mgan.errors import UserError, describe_os_error
-    try:
+    from mgan.errors import report_user_errors
+
+    def run():
         demo()
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    except OSError as e:
-        print("error: " + describe_os_error(e, FLAGS.out, "Re-run the same command to resume."), file=sys.stderr)
-        return 1
-    return 0
+        return 0
+
+    return report_user_errors(run, FLAGS.out, "Re-run the same command to resume.")
 
 
 def demo():

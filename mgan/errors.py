@@ -5,6 +5,7 @@
 """
 import errno
 import os
+import sys
 
 
 class UserError(Exception):
@@ -50,3 +51,16 @@ def describe_os_error(e, what="", resume_hint=""):
     else:
         fix = "check the path and the disk"
     return f"cannot use {path}: {reason}; {fix}." + (f"\n{resume_hint}" if resume_hint else "")
+
+
+def report_user_errors(command, path="", resume_hint=""):
+    """Run ``command()`` for a command line and return its exit code; a ``UserError`` / ``ValueError`` or an
+    ``OSError`` (about ``path``, with ``resume_hint`` added) is printed as one or two lines on stderr, exit code 1."""
+    try:
+        return command()
+    except (UserError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print("error: " + describe_os_error(e, path, resume_hint), file=sys.stderr)
+        return 1

@@ -13,7 +13,7 @@ message that says how to supply it (METHODS.md §10.1).
 import contextlib
 import sys
 
-from mgan.errors import InputFileError, UserError, describe_os_error
+from mgan.errors import InputFileError, report_user_errors
 
 from absl import app, flags
 
@@ -80,6 +80,10 @@ def check_counts():
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    return report_user_errors(_evaluate_and_write, FLAGS.out or FLAGS.npz or FLAGS.run)
+
+
+def _evaluate_and_write():
     from mgan.atomic_files import atomic_write_text, to_json
     from mgan.metrics.inception import InceptionUnavailableError
 
@@ -90,12 +94,6 @@ def main(argv):
     except InceptionUnavailableError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except (UserError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    except OSError as e:
-        print("error: " + describe_os_error(e, FLAGS.out or FLAGS.npz or FLAGS.run), file=sys.stderr)
-        return 1
     text = to_json(result)
     print(text, end="")
     if FLAGS.out:

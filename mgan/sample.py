@@ -2,7 +2,6 @@
 
 The npz has the data schema: ``x`` uint8 NHWC (float32 [N, D] for vector data) and, for conditional models, ``y``.
 """
-import sys
 
 from absl import app, flags
 
@@ -23,20 +22,17 @@ def main(argv):
         raise app.UsageError("--out must end in .npz")
     from mgan import sampling
     from mgan.atomic_files import atomic_save_npz
-    from mgan.errors import UserError, describe_os_error
-    try:
+    from mgan.errors import report_user_errors
+
+    def sample():
         x, y = sampling.generate_from_run(FLAGS.run, FLAGS.n, seed=FLAGS.seed, batch_size=FLAGS.batch_size,
                                           progress=True)
         arrays = {"x": x} if y is None else {"x": x, "y": y.astype("uint8")}
         atomic_save_npz(FLAGS.out, **arrays)
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    except OSError as e:
-        print("error: " + describe_os_error(e, FLAGS.out), file=sys.stderr)
-        return 1
-    print(f"wrote {FLAGS.n} samples to {FLAGS.out}")
-    return 0
+        print(f"wrote {FLAGS.n} samples to {FLAGS.out}")
+        return 0
+
+    return report_user_errors(sample, FLAGS.out)
 
 
 if __name__ == "__main__":

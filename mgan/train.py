@@ -5,7 +5,6 @@ Every option of :class:`mgan.config.TrainConfig` is a flag (``--helpfull`` lists
 resumes from the last checkpoint.
 """
 import os
-import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's C++ start-up chatter out of the progress output
 
@@ -14,7 +13,7 @@ from absl import app, flags, logging  # noqa: E402
 from mgan import data as data_lib  # noqa: E402
 from mgan import models  # noqa: E402
 from mgan.flags import config_from_flags, define_config_flags  # noqa: E402
-from mgan.errors import UserError, describe_os_error  # noqa: E402
+from mgan.errors import report_user_errors  # noqa: E402
 
 define_config_flags()
 FLAGS = flags.FLAGS
@@ -32,19 +31,15 @@ def main(argv):
     logging.set_verbosity(logging.WARNING)  # TF's checkpoint saver logs at INFO on every save
     cfg, explicit = config_from_flags(FLAGS)
     from mgan import runner
-    try:
+
+    def train():
         manifest = runner.train(cfg, explicit)
-    except (UserError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    except OSError as e:
-        print("error: " + describe_os_error(e, cfg.out, "Nothing saved before was lost: re-run the same command to "
-                                                        "resume from the last checkpoint."), file=sys.stderr)
-        return 1
-    ms = manifest.get("ms_per_step")
-    print(f"done: {manifest['step']} steps in {cfg.out}"
-          + (f" ({ms:.1f} ms/step)" if ms else ""))
-    return 0
+        ms = manifest.get("ms_per_step")
+        print(f"done: {manifest['step']} steps in {cfg.out}" + (f" ({ms:.1f} ms/step)" if ms else ""))
+        return 0
+
+    return report_user_errors(train, cfg.out, "Nothing saved before was lost: re-run the same command to resume "
+                                              "from the last checkpoint.")
 
 
 def run():

@@ -19,3 +19,21 @@ def shared_data_dir():
     if d is None:
         pytest.skip("real data npz not found (set MGAN_DATA_DIR to the directory holding mnist.npz)")
     return d
+
+
+@pytest.fixture
+def evaluate_cli():
+    """``evaluate_cli(argv)``: run ``python -m mgan.evaluate`` in this process; returns its exit code."""
+    from absl import flags
+
+    from mgan import evaluate
+
+    def run(argv):
+        flags.FLAGS.unparse_flags()
+        flags.FLAGS(["mgan.evaluate"] + list(argv))
+        try:
+            return evaluate.main(["mgan.evaluate"])
+        finally:
+            flags.FLAGS.unparse_flags()
+
+    return run

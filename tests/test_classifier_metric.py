@@ -96,25 +96,12 @@ def test_unknown_metric_and_dataset_are_refused():
         classifier.get_classifier("celeba")
 
 
-def _run_cli(argv):
-    from absl import flags
-
-    from mgan import evaluate
-
-    flags.FLAGS.unparse_flags()
-    flags.FLAGS(["mgan.evaluate"] + argv)
-    try:
-        return evaluate.main(["mgan.evaluate"])
-    finally:
-        flags.FLAGS.unparse_flags()
-
-
-def test_evaluate_cli_classifier_on_noise_npz_writes_json(digits_net, cache_root, tmp_path, capsys):
+def test_evaluate_cli_classifier_on_noise_npz_writes_json(digits_net, cache_root, tmp_path, capsys, evaluate_cli):
     npz = tmp_path / "noise.npz"
     noise = np.random.default_rng(1).integers(0, 256, size=(120, 8, 8, 1), dtype=np.uint8)
     np.savez(npz, x=noise, y=np.zeros(120, np.int32))
     out = tmp_path / "scores.json"
-    rc = _run_cli([f"--npz={npz}", "--metric=classifier", "--dataset=digits", "--n=100", "--splits=4",
+    rc = evaluate_cli([f"--npz={npz}", "--metric=classifier", "--dataset=digits", "--n=100", "--splits=4",
                    f"--cache_dir={cache_root}", f"--out={out}"])
     assert rc == 0
     res = json.loads(out.read_text())
@@ -132,10 +119,10 @@ def test_evaluate_cli_classifier_on_noise_npz_writes_json(digits_net, cache_root
     assert res["classifier_score_mean"] == pytest.approx(expected["classifier_score_mean"], rel=1e-9)
 
 
-def test_evaluate_cli_missing_inception_fails_with_howto(tmp_path, capsys):
+def test_evaluate_cli_missing_inception_fails_with_howto(tmp_path, capsys, evaluate_cli):
     npz = tmp_path / "x.npz"
     np.savez(npz, x=np.zeros((4, 8, 8, 1), np.uint8))
-    rc = _run_cli([f"--npz={npz}", "--metric=inception", "--fid_ref_split=none", "--splits=2",
+    rc = evaluate_cli([f"--npz={npz}", "--metric=inception", "--fid_ref_split=none", "--splits=2",
                    f"--inception_path={tmp_path / 'missing'}"])
     assert rc == 2
     err = capsys.readouterr().err
@@ -155,7 +142,7 @@ def test_evaluate_cli_bad_flags_fail_fast_with_choices(tmp_path):
     assert r.returncode != 0 and "--npz" in r.stderr
 
 
-def test_evaluate_cli_run_scores_generate_from_run_samples(digits_net, cache_root, tmp_path):
+def test_evaluate_cli_run_scores_generate_from_run_samples(digits_net, cache_root, tmp_path, evaluate_cli):
     from mgan import runner, sampling
     from mgan.config import TrainConfig
 
@@ -163,7 +150,7 @@ def test_evaluate_cli_run_scores_generate_from_run_samples(digits_net, cache_roo
     runner.train(TrainConfig(out=str(run), model="dmgan", dataset="digits", width=0.0625, feature_dim=8, z_dim=6,
                              batch_size=16, steps=2, checkpoint_every=2, sample_every=2, log_every=1, progress=False))
     out = tmp_path / "run_scores.json"
-    rc = _run_cli([f"--run={run}", "--n=60", "--seed=1", "--metric=classifier", "--dataset=digits", "--splits=3",
+    rc = evaluate_cli([f"--run={run}", "--n=60", "--seed=1", "--metric=classifier", "--dataset=digits", "--splits=3",
                    f"--cache_dir={cache_root}", f"--out={out}", "--nocross_check"])
     assert rc == 0
     res = json.loads(out.read_text())

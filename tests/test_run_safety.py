@@ -224,19 +224,6 @@ def test_sample_cli_rejects_batch_size_zero(tmp_path):
 
 # --- mgan.evaluate on bad sample files ----------------------------------------------------------------------------
 
-def _evaluate(argv):
-    from absl import flags
-
-    from mgan import evaluate
-
-    flags.FLAGS.unparse_flags()
-    flags.FLAGS(["mgan.evaluate"] + argv)
-    try:
-        return evaluate.main(["mgan.evaluate"])
-    finally:
-        flags.FLAGS.unparse_flags()
-
-
 @pytest.mark.parametrize("content, needle", [
     ({"x": np.zeros((10, 28, 28, 1), np.uint8)}, "shape (10, 28, 28, 1)"),
     ({"x": np.zeros((10, 8, 8, 1), np.float32)}, "dtype float32"),
@@ -246,13 +233,13 @@ def _evaluate(argv):
     ({"x": np.zeros((1, 8, 8, 1), np.uint8)}, "at least 2"),
     ({"x": np.zeros((5, 8, 8, 1), np.uint8)}, "--splits=10"),
 ])
-def test_evaluate_names_the_problem_of_a_bad_npz(tmp_path, capsys, content, needle):
+def test_evaluate_names_the_problem_of_a_bad_npz(tmp_path, capsys, content, needle, evaluate_cli):
     path = tmp_path / "s.npz"
     if isinstance(content, dict):
         np.savez(path, **content)
     elif isinstance(content, str):
         path.write_text(content)
-    rc = _evaluate([f"--npz={path}", "--metric=classifier", "--dataset=digits", f"--cache_dir={tmp_path}"])
+    rc = evaluate_cli([f"--npz={path}", "--metric=classifier", "--dataset=digits", f"--cache_dir={tmp_path}"])
     err = capsys.readouterr().err
     assert rc == 1 and needle in err and "Traceback" not in err and len(err.strip().splitlines()) <= 2, err
     assert not (tmp_path / "classifiers").exists()  # failed before any network was trained or loaded

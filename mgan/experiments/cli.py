@@ -171,27 +171,27 @@ def main(module):
         if len(argv) > 1:
             raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
         ctx = context_from_flags(flags.FLAGS, script, module.PAPER_DATASET, extra)
-        from mgan.data import DataUnavailableError
-        from mgan.errors import UserError, describe_os_error
-        from mgan.experiments import sweep
-        from mgan.metrics.inception import InceptionUnavailableError
+        from mgan.errors import report_user_errors
 
-        try:
-            sweep.run(module.declare(ctx), ctx)
-        except InceptionUnavailableError as e:
-            print(f"error: {e}\n(or run with --metric=classifier: the offline classifier score / FD, reported under "
-                  f"that name and never as IS or FID)", file=sys.stderr)
-            return 2
-        except DataUnavailableError as e:
-            print(f"error: {e}{_hint(ctx)}", file=sys.stderr)
-            return 2
-        except (UserError, ValueError) as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 1
-        except OSError as e:
-            print("error: " + describe_os_error(e, ctx.out, "Points and runs saved before are kept: re-run the same "
-                                                            "command to resume."), file=sys.stderr)
-            return 1
-        return 0
+        return report_user_errors(lambda: _run_sweep(module, ctx), ctx.out,
+                                  "Points and runs saved before are kept: re-run the same command to resume.")
 
     app.run(_main)
+
+
+def _run_sweep(module, ctx):
+    """Run the script's experiment; exit code 2 (with the how-to) when the data or the Inception network is missing."""
+    from mgan.data import DataUnavailableError
+    from mgan.experiments import sweep
+    from mgan.metrics.inception import InceptionUnavailableError
+
+    try:
+        sweep.run(module.declare(ctx), ctx)
+    except InceptionUnavailableError as e:
+        print(f"error: {e}\n(or run with --metric=classifier: the offline classifier score / FD, reported under "
+              f"that name and never as IS or FID)", file=sys.stderr)
+        return 2
+    except DataUnavailableError as e:
+        print(f"error: {e}{_hint(ctx)}", file=sys.stderr)
+        return 2
+    return 0
