@@ -17,7 +17,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 
-from absl import app, flags
+from absl import app, flags, logging
 
 from mgan.config import TrainConfig
 from mgan.data import labelled_image_datasets
@@ -171,6 +171,7 @@ def main(module):
         if len(argv) > 1:
             raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
         ctx = context_from_flags(flags.FLAGS, script, module.PAPER_DATASET, extra)
+        logging.set_verbosity(logging.WARNING)  # TF's checkpoint saver logs at INFO on every save
         from mgan.errors import report_user_errors
 
         return report_user_errors(lambda: _run_sweep(module, ctx), ctx.out,
