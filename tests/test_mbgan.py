@@ -209,3 +209,21 @@ def test_runner_trains_unlabeled_independent_mbgan(tmp_path):
     recorded = json.load(open(os.path.join(out, "manifest.json")))["config"]
     assert (recorded["pair_sampling"], recorded["alpha"], recorded["margin_reduction"]) == ("independent", 200.0,
                                                                                             "mean")
+
+
+def test_mbgan_flags_leave_the_runs_of_other_models_alone(tmp_path):
+    """The run-store keys of other models ignore MBGAN's flags, and a run recorded before the flags existed resumes
+    (a missing field counts as its default); a changed MBGAN flag still refuses to resume."""
+    from mgan import run_manifest
+    from mgan.errors import RunError
+    from mgan.experiments import runs
+
+    key = runs.run_key
+    assert key(TrainConfig(model="dmgan", dataset="mnist", alpha=2.0)) == key(TrainConfig(model="dmgan", dataset="mnist"))
+    assert key(TrainConfig(model="mbgan", dataset="mnist", alpha=2.0)) != key(TrainConfig(model="mbgan", dataset="mnist"))
+    cfg = TrainConfig(model="dmgan", dataset="mnist", out=str(tmp_path))
+    old = {k: v for k, v in cfg.to_dict().items() if k not in ("alpha", "margin_reduction", "pair_sampling")}
+    (tmp_path / "manifest.json").write_text(json.dumps({"config": old}))
+    assert run_manifest.check_resume(str(tmp_path), cfg) is not None
+    with pytest.raises(RunError, match="alpha"):
+        run_manifest.check_resume(str(tmp_path), cfg.replace(alpha=2.0))
