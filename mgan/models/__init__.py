@@ -163,5 +163,5 @@ def build_model(cfg, example_shape, num_classes):
     return model
 
 
-__all__ = ["MODELS", "ModelSpec", "GANModel", "DMGAN", "DCGAN", "MBGAN", "build_model", "resolve", "get_spec", "data_split",
-           "adam"]
+__all__ = ["MODELS", "ModelSpec", "GANModel", "DMGAN", "DCGAN", "MBGAN", "build_model", "resolve", "get_spec",
+           "data_split", "adam"]
