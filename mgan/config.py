@@ -29,7 +29,8 @@ class TrainConfig:
     # length and batching
     steps: int = _f(0, "training iterations (one D step + G step each); 0 = --epochs over the data (D28)")
     epochs: float = _f(25.0, "training length in epochs when --steps=0 (D28: 25, carpedm20/DCGAN-tensorflow)")
-    batch_size: int = _f(64, "mini-batch size m (DMGAN: 64 for all models)")
+    batch_size: int = _f(64, "mini-batch size m (DMGAN: 64 for all models; MBGAN on its own layouts: 128 unless set, "
+                             "D24)")
     seed: int = _f(0, "seed of weights, data order and noise")
     # networks
     layout: str = _f("auto", "network layout (D3): auto | literal | mbgan | mnist | celeba64 | digits8 | mlp")
@@ -66,6 +67,14 @@ class TrainConfig:
                                     "batch)", ["separate", "joint"])
     norm_eps: float = _f(1e-12, "epsilon inside the Euclidean norms' square root")
     wa_eps: float = _f(1e-8, "epsilon of the waDMGAN weight denominator")
+    # MBGAN
+    alpha: float = _f(200.0, "MBGAN α, scale of the data-dependent margin h = α·L1(x_j, G(z)) (Eq. 4; D24: 200)")
+    margin_reduction: str = _f("mean", "MBGAN margin (D9): L1 as the mean over pixels | the sum (as printed)",
+                               ["mean", "sum"])
+    pair_sampling: str = _f("auto", "MBGAN triplets (D21): auto (class_matched when conditional, else independent) | "
+                                    "class_matched (anchor of the positive's class, same batch) | independent (a "
+                                    "second real batch) | permute (the batch permuted)",
+                            ["auto", "class_matched", "independent", "permute"])
     # sampling
     sample_bn: str = _f("inference", "G BN mode when sampling (D22)", ["inference", "batch"])
     # run machinery
@@ -104,7 +113,7 @@ def field_choices(name):
 POSITIVE_FIELDS = ("batch_size", "z_dim", "feature_dim", "n_gen", "checkpoint_every", "log_every", "keep_checkpoints")
 # Real values that must be > 0, and those that must be >= 0.
 POSITIVE_REALS = ("width", "lr", "bn_epsilon", "init_stddev", "norm_eps", "wa_eps")
-NON_NEGATIVE = ("steps", "sample_every", "seed", "synthetic_seed", "lam", "gamma", "lrelu_slope")
+NON_NEGATIVE = ("steps", "sample_every", "seed", "synthetic_seed", "lam", "gamma", "lrelu_slope", "alpha")
 
 
 def _bad(name, value, rule):

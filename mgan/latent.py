@@ -10,6 +10,8 @@ NOISES = ("uniform01", "uniform11", "normal")
 TRAIN_NOISE_SALT = 1  # training iterations: seed pair (seed, TRAIN_NOISE_SALT * 2**40 + t)
 GRID_SALT = 2  # the fixed noise of a run's sample grids
 EVAL_SALT = 3  # samples drawn for evaluation (mgan.sampling.generate)
+G_STEP_SALT = 4  # fresh noise of the generator steps of MBGAN (Algorithm 1, step 4): index iteration * n_gen + step
+PAIR_SALT = 5  # MBGAN's within-batch anchor choice of iteration t (mgan.models.mbgan.anchor_indices)
 
 
 def check_noise(noise):
@@ -27,10 +29,11 @@ def sample_noise(shape, noise, seed):
     return tf.random.stateless_normal(shape, seed)
 
 
-def training_noise(seed, iteration, batch_size, z_dim, noise):
-    """The noise of training iteration ``iteration`` (0-based) of a run seeded ``seed``: a pure function of both."""
+def training_noise(seed, iteration, batch_size, z_dim, noise, salt=TRAIN_NOISE_SALT):
+    """The noise of training iteration ``iteration`` (0-based) of a run seeded ``seed``: a pure function of both.
+    ``salt`` selects the stream (``G_STEP_SALT``: the generator steps' own draws)."""
     iteration = tf.cast(iteration, tf.int64)
-    pair = tf.stack([tf.cast(seed, tf.int64), TRAIN_NOISE_SALT * (1 << 40) + iteration])
+    pair = tf.stack([tf.cast(seed, tf.int64), salt * (1 << 40) + iteration])
     return sample_noise(tf.stack([tf.cast(batch_size, tf.int32), z_dim]), noise, pair)
 
 

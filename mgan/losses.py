@@ -141,3 +141,65 @@ def dcgan_generator_loss(fake_logits, sample_weight=None):
     if sample_weight is None:
         return tf.reduce_mean(loss)
     return batch_mean(tf.reshape(loss, [-1]), sample_weight)
+
+
+MARGIN_REDUCTIONS = ("mean", "sum")  # METHODS D9: the pixel reduction of MBGAN's ||x_j - G(z)||_1 (Eq. 4)
+
+
+def _check_same_rows(names, tensors):
+    shapes = [t.shape for t in tensors]
+    if any(s.rank != 2 or not s.is_compatible_with(shapes[0]) for s in shapes):
+        raise ValueError(f"{', '.join(names)} must all be [m, K] and paired by index; got shapes "
+                         f"{[tuple(s) for s in shapes]}")
+
+
+def mbgan_margin(x, fake, alpha, reduction="mean"):
+    """MBGAN Eq. 4: the data-dependent margin h_i = α · ||x_j,i - G(z_i)||_1, per sample, shape [m].
+
+    ``reduction`` is the pixel reduction of the L1 norm (METHODS D9): 'mean' over all pixels and channels (the
+    package default) or 'sum' (the L1 norm as printed). h enters Eqs. 1 and 5 as a constant: it carries no gradient
+    (stop-gradient), neither to D nor to G.
+    """
+    if reduction not in MARGIN_REDUCTIONS:
+        raise ValueError(f"unknown margin reduction {reduction!r}; valid: {list(MARGIN_REDUCTIONS)}")
+    x, fake = _f32(x), _f32(fake)
+    if not x.shape.is_compatible_with(fake.shape) or x.shape.rank is None or x.shape.rank < 2:
+        raise ValueError(f"real and fake images must have the same shape [m, ...], got {x.shape} and {fake.shape}")
+    axes = list(range(1, x.shape.rank))
+    gap = tf.abs(x - fake)
+    l1 = tf.reduce_mean(gap, axis=axes) if reduction == "mean" else tf.reduce_sum(gap, axis=axes)
+    return tf.stop_gradient(tf.cast(alpha, tf.float32) * l1)
+
+
+def mbgan_hinge(f_anchor, f_positive, f_fake, margin, norm_eps=NORM_EPS):
+    """MBGAN Eq. 1 (Eq. 5) per triplet: max(0, h_i + ||f_a,i - f_p,i|| - ||f_a,i - f_fake,i||), shape [m].
+
+    Plain (non-squared) Euclidean distances in the K-dimensional feature space (Eq. 3); ``margin`` [m] is a constant.
+    """
+    f_anchor, f_positive, f_fake = _f32(f_anchor), _f32(f_positive), _f32(f_fake)
+    _check_same_rows(("f_anchor", "f_positive", "f_fake"), (f_anchor, f_positive, f_fake))
+    margin = tf.stop_gradient(_f32(margin))
+    if not margin.shape.is_compatible_with(f_anchor.shape[:1]):
+        raise ValueError(f"margin must have shape [m] = {tuple(f_anchor.shape[:1])}, got {tuple(margin.shape)}")
+    d_pos = pairwise_norm(f_anchor, f_positive, norm_eps)
+    d_neg = pairwise_norm(f_anchor, f_fake, norm_eps)
+    return tf.nn.relu(margin + d_pos - d_neg)
+
+
+def mbgan_discriminator_loss(f_anchor, f_positive, f_fake, margin, norm_eps=NORM_EPS, sample_weight=None):
+    """MBGAN Eq. 1 (Eq. 5 for the conditional model): L_D = mean_i max(0, h_i + d(x_i, x_j) - d(x_i, G(z))).
+
+    Args:
+      f_anchor, f_positive, f_fake: [m, K] features D(x_i) (real anchor), D(x_j) (real positive) and D(G(z))
+        (fake negative), triplet i in row i.
+      margin: [m] h_i of Eq. 4 (see :func:`mbgan_margin`); a constant.
+      sample_weight: optional [m] per-triplet weights of the batch mean.
+    """
+    return batch_mean(mbgan_hinge(f_anchor, f_positive, f_fake, margin, norm_eps), sample_weight)
+
+
+def mbgan_generator_loss(f_real, f_fake, norm_eps=NORM_EPS, sample_weight=None):
+    """MBGAN Eq. 2 (Eq. 6): L_G = mean_i ||D(x_j,i) - D(G(z_i))|| (plain norm, Eq. 3). Shapes [m, K]."""
+    f_real, f_fake = _f32(f_real), _f32(f_fake)
+    _check_same_rows(("f_real", "f_fake"), (f_real, f_fake))
+    return batch_mean(pairwise_norm(f_real, f_fake, norm_eps), sample_weight)

@@ -1,5 +1,6 @@
 """The manifest of a run directory (``manifest.json``): resolved config, data, model, provenance, status and the
 time of every training segment (one per invocation), written atomically."""
+import dataclasses
 import datetime
 import os
 import sys
@@ -21,6 +22,13 @@ def path(out):
 MACHINE_FIELDS = ("out", "data_dir")
 
 
+def _with_new_fields(config):
+    """A recorded config with the fields added to TrainConfig after it was written set to their defaults (the value
+    those runs had; e.g. MBGAN's ``alpha`` in a DMGAN run written before MBGAN existed)."""
+    defaults = {f.name: f.default for f in dataclasses.fields(config_lib.TrainConfig)}
+    return {**defaults, **config}
+
+
 def check_resume(out, cfg, dataset=None):
     """The manifest already in ``out`` (None for a new run); RunError if it was written for another config or
     another data set (compared by identity: file name, size and checksum, so the same file elsewhere resumes)."""
@@ -31,8 +39,9 @@ def check_resume(out, cfg, dataset=None):
     except (ValueError, OSError) as e:
         raise RunError(f"{path(out)} cannot be read ({e}); it was left as it is. Move it away to start the run "
                        f"afresh in {out}, or choose a new --out.") from None
-    diffs = {k: (old["config"].get(k), v) for k, v in cfg.to_dict().items()
-             if k not in config_lib.RESUME_MUTABLE and old["config"].get(k) != v}
+    was = _with_new_fields(old["config"])
+    diffs = {k: (was.get(k), v) for k, v in cfg.to_dict().items()
+             if k not in config_lib.RESUME_MUTABLE and was.get(k) != v}
     if diffs:
         detail = ", ".join(f"{k}: run has {a!r}, now {b!r}" for k, (a, b) in sorted(diffs.items()))
         raise RunError(f"{out} holds a run with a different configuration ({detail}). Resume it with the same "

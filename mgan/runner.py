@@ -62,6 +62,10 @@ def setup_determinism(cfg):
 def fit_run(model, cfg, out, dataset, checkpoints, start, total_steps, timer):
     """``model.fit`` over iterations start..total_steps - 1 (one Keras epoch) with the run's callbacks."""
     batches = data_lib.make_batches(dataset, cfg.batch_size, cfg.seed, start_step=start)
+    if getattr(model, "needs_anchor_batches", False):  # MBGAN 'independent' pairs (D21): a second real batch
+        from mgan.models import mbgan
+        anchors = data_lib.make_batches(dataset, cfg.batch_size, cfg.seed + mbgan.ANCHOR_SEED_OFFSET, start_step=start)
+        batches = mbgan.with_anchor_batches(batches, anchors)
     model.fit(batches, epochs=1, steps_per_epoch=total_steps - start, shuffle=False,
               verbose=1 if cfg.progress else 0,
               callbacks=callbacks.run_callbacks(cfg, out, checkpoints, total_steps, timer))

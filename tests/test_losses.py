@@ -200,3 +200,72 @@ def test_weighted_center_update_counts_each_feature_by_its_weight():
                                [[2, 2 / 3], [3, 3]], rtol=1e-6)
     np.testing.assert_array_equal(centers.update_centers(c, f, y, 0.7, sample_weight=np.ones(3)).numpy(),
                                   centers.update_centers(c, f, y, 0.7).numpy())
+
+
+# ----- MBGAN (Eqs. 1-6) --------------------------------------------------------------------------------------------
+def np_margin(x, fake, alpha, reduction):
+    gap = np.abs(np.asarray(x, np.float64) - np.asarray(fake, np.float64)).reshape(len(x), -1)
+    return alpha * (gap.mean(axis=1) if reduction == "mean" else gap.sum(axis=1))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_mbgan_margin_matches_numpy_in_both_reductions(reduction):
+    x, fake = RNG.uniform(-1, 1, size=(2, 5, 4, 4, 3)).astype(np.float32)
+    got = losses.mbgan_margin(x, fake, 20.0, reduction).numpy()
+    assert got.shape == (5,) and rel_err(got, np_margin(x, fake, 20.0, reduction)) < 1e-5
+    # the two readings differ by the pixel count (D9): 4 * 4 * 3 = 48
+    other = "sum" if reduction == "mean" else "mean"
+    ratio = got / losses.mbgan_margin(x, fake, 20.0, other).numpy()
+    np.testing.assert_allclose(ratio, 48.0 if reduction == "sum" else 1 / 48.0, rtol=1e-5)
+
+
+def test_mbgan_margin_carries_no_gradient_and_checks_its_arguments():
+    x = tf.Variable(RNG.uniform(-1, 1, size=(3, 2, 2, 1)).astype(np.float32))
+    fake = tf.Variable(np.zeros((3, 2, 2, 1), np.float32))
+    fa = tf.Variable(RNG.normal(size=(3, 4)).astype(np.float32))
+    with tf.GradientTape(persistent=True) as tape:
+        h = losses.mbgan_margin(x, fake, 200.0)
+        loss = losses.mbgan_discriminator_loss(fa, fa * 0.5, fa * 2.0, h)
+    assert tape.gradient(h, [x, fake]) == [None, None]
+    assert tape.gradient(loss, [x, fake]) == [None, None]  # h is a constant inside L_D (METHODS §5.1)
+    assert tape.gradient(loss, fa) is not None
+    with pytest.raises(ValueError, match="unknown margin reduction"):
+        losses.mbgan_margin(x, fake, 1.0, "max")
+    with pytest.raises(ValueError, match="same shape"):
+        losses.mbgan_margin(x, fake[:2], 1.0)
+    with pytest.raises(ValueError, match="paired by index"):
+        losses.mbgan_discriminator_loss(fa, fa[:2], fa, np.zeros(3, np.float32))
+    with pytest.raises(ValueError, match="margin must have shape"):
+        losses.mbgan_discriminator_loss(fa, fa, fa, np.zeros(2, np.float32))
+    with pytest.raises(ValueError, match="paired by index"):
+        losses.mbgan_generator_loss(fa, fa[:, :2])
+
+
+@pytest.mark.parametrize("m,k,scale", [(64, 500, 1.0), (9, 3, 0.01), (1, 5, 10.0)])
+def test_mbgan_losses_match_numpy(m, k, scale):
+    fa, fp, ff = (RNG.normal(size=(m, k)).astype(np.float32) for _ in range(3))
+    h = (scale * RNG.uniform(0, 3, size=m)).astype(np.float32)
+    s = RNG.uniform(0, 2, size=m).astype(np.float32)
+    hinge = np.maximum(0.0, h + np_norm(fa - fp) - np_norm(fa - ff))
+    assert rel_err(losses.mbgan_discriminator_loss(fa, fp, ff, h).numpy(), hinge.mean()) < 1e-5
+    assert rel_err(losses.mbgan_discriminator_loss(fa, fp, ff, h, sample_weight=s).numpy(), np.mean(s * hinge)) < 1e-5
+    assert rel_err(losses.mbgan_generator_loss(fp, ff).numpy(), np_norm(fp - ff).mean()) < 1e-5
+    assert rel_err(losses.mbgan_generator_loss(fp, ff, sample_weight=s).numpy(), np.mean(s * np_norm(fp - ff))) < 1e-5
+
+
+def test_mbgan_hinge_active_and_inactive_by_hand():
+    # anchor at 0, positive at distance 1 (3-4-5 style), fake at distance 5: hinge = max(0, h + 1 - 5)
+    fa = np.zeros((2, 2), np.float32)
+    fp = np.array([[1.0, 0.0], [0.0, 1.0]], np.float32)
+    ff = np.array([[3.0, 4.0], [0.0, 5.0]], np.float32)
+    h = np.array([6.0, 2.0], np.float32)  # pair 0 active (6 + 1 - 5 = 2), pair 1 inactive (2 + 1 - 5 < 0)
+    np.testing.assert_allclose(losses.mbgan_hinge(fa, fp, ff, h).numpy(), [2.0, 0.0], atol=1e-5)
+    assert abs(losses.mbgan_discriminator_loss(fa, fp, ff, h).numpy() - 1.0) < 1e-5
+    # gradients: the inactive triplet contributes nothing; the active one pulls the positive in, pushes the fake out
+    fp_v, ff_v = tf.Variable(fp), tf.Variable(ff)
+    with tf.GradientTape() as tape:
+        loss = losses.mbgan_discriminator_loss(fa, fp_v, ff_v, h)
+    g_pos, g_fake = tape.gradient(loss, [fp_v, ff_v])
+    np.testing.assert_allclose(g_pos.numpy(), [[0.5, 0.0], [0.0, 0.0]], atol=1e-6)  # d||fp||/dfp / m
+    np.testing.assert_allclose(g_fake.numpy(), [[-0.3, -0.4], [0.0, 0.0]], atol=1e-6)
+    assert abs(losses.mbgan_generator_loss(fa, ff).numpy() - 5.0) < 1e-5  # plain norm, not squared

@@ -34,6 +34,8 @@ NON_RESULT_FIELDS = frozenset({"out", "progress", "checkpoint_every", "sample_ev
                                "data_dir", "jit_compile", "conv_impl"})
 # Fields that matter for one data set only.
 DATASET_FIELDS = {"celeba_crop": "celeba", "synthetic_seed": "synthetic"}
+# Fields that matter for some models only (the keys of the other models' runs stay as they were before them).
+MODEL_FIELDS = {"alpha": ("mbgan",), "margin_reduction": ("mbgan",), "pair_sampling": ("mbgan",)}
 
 # Counts calls of mgan.runner.train made by this module (tests assert that re-runs do not retrain).
 TRAIN_CALLS = {"n": 0}
@@ -59,7 +61,8 @@ def canonical_config(cfg):
     resolved = models.resolve(cfg, tuple(spec.example_shape))
     resolved = resolved.replace(split=models.data_split(resolved))
     d = {k: v for k, v in resolved.to_dict().items()
-         if k not in NON_RESULT_FIELDS and DATASET_FIELDS.get(k, cfg.dataset) == cfg.dataset}
+         if k not in NON_RESULT_FIELDS and DATASET_FIELDS.get(k, cfg.dataset) == cfg.dataset
+         and cfg.model in MODEL_FIELDS.get(k, (cfg.model,))}
     if d["steps"] > 0:
         d.pop("epochs")
     return d

@@ -12,9 +12,11 @@ from typing import Callable
 import keras
 
 from mgan import networks
+from mgan.config import TrainConfig
 from mgan.models.base import GANModel
 from mgan.models.dcgan import DCGAN
 from mgan.models.dmgan import DMGAN
+from mgan.models.mbgan import MBGAN
 
 LABELLED_MODES = ("conditional", "inherit", "single_fake_center")
 
@@ -29,6 +31,7 @@ class ModelSpec:
     fixed: dict = field(default_factory=dict)  # values this preset always uses
     label_modes: tuple = ("unlabeled",) + LABELLED_MODES  # the label modes the model implements
     data_splits: dict = field(default_factory=dict)  # data set -> split used when --split=auto (D30); else 'train'
+    adjust: Callable = None  # (resolved cfg, explicit field names) -> updates that depend on other resolved fields
 
 
 def _networks(cfg, example_shape, num_classes, head_dim, d_cond_classes=0):
@@ -55,6 +58,30 @@ def _build_dcgan(cfg, example_shape, num_classes):
                  clip_scope=cfg.clip_scope, name=cfg.model)
 
 
+def _build_mbgan(cfg, example_shape, num_classes):
+    G, D = _networks(cfg, example_shape, num_classes, cfg.feature_dim)  # D sees images only (D20), K = feature_dim
+    return MBGAN(G, D, alpha=cfg.alpha, margin_reduction=cfg.margin_reduction, pair_sampling=cfg.pair_sampling,
+                 label_mode=cfg.label_mode, n_gen=cfg.n_gen, norm_eps=cfg.norm_eps, num_classes=num_classes,
+                 z_dim=cfg.z_dim, noise=cfg.noise, seed=cfg.seed, clip=cfg.clip, clip_scope=cfg.clip_scope,
+                 name=cfg.model)
+
+
+MBGAN_PAPER_LAYOUTS = ("mbgan", "celeba64")  # the MBGAN paper's own networks (D3); others: MBGAN as a DMGAN baseline
+MBGAN_PAPER_BATCH = 128  # D24
+
+
+def _adjust_mbgan(cfg, explicit):
+    """D21: pairs follow the label mode; D24: batch 128 on the MBGAN paper's layouts unless --batch_size is set
+    (kept at the DMGAN papers' 64 when MBGAN is a DMGAN baseline on 'literal' or 'mnist')."""
+    updates = {}
+    if cfg.pair_sampling == "auto":
+        updates["pair_sampling"] = "class_matched" if cfg.label_mode == "conditional" else "independent"
+    default_batch = TrainConfig.__dataclass_fields__["batch_size"].default
+    if (cfg.layout in MBGAN_PAPER_LAYOUTS and "batch_size" not in explicit and cfg.batch_size == default_batch):
+        updates["batch_size"] = MBGAN_PAPER_BATCH
+    return updates
+
+
 # Adam epsilon of TF1 (tf.train.AdamOptimizer) and PyTorch; Keras 3 would default to 1e-7.
 ADAM_EPSILON = 1e-8
 _DMGAN_DEFAULTS = {"noise": "uniform01", "label_mode": "conditional", "clip": 0.1}
@@ -73,6 +100,10 @@ MODELS = {
     "dcgan": ModelSpec("dcgan", "DCGAN baseline (non-saturating loss)", "dmgan", _build_dcgan,
                        {"noise": "uniform11", "label_mode": "unlabeled", "clip": 0.0},
                        label_modes=("unlabeled", "conditional"), data_splits=_DMGAN_PAPER_SPLITS),
+    # D30: the MBGAN paper trains on the 50,000 CIFAR-10 training images ('train', the default split)
+    "mbgan": ModelSpec("mbgan", "MBGAN (triplet hinge with a data-dependent margin, Algorithm 1)", "mbgan",
+                       _build_mbgan, {"noise": "uniform01", "label_mode": "conditional", "clip": 0.0},
+                       label_modes=("conditional", "unlabeled"), adjust=_adjust_mbgan),
 }
 
 
@@ -103,6 +134,8 @@ def resolve(cfg, example_shape, explicit=()):
     if cfg.label_mode not in spec.label_modes:
         raise ValueError(f"--model={cfg.model} supports --label_mode {' | '.join(spec.label_modes)}, "
                          f"got {cfg.label_mode!r}")
+    if spec.adjust is not None:
+        cfg = dataclasses.replace(cfg, **spec.adjust(cfg, explicit))
     networks.check_layout(cfg.layout, example_shape)
     return cfg
 
@@ -130,5 +163,5 @@ def build_model(cfg, example_shape, num_classes):
     return model
 
 
-__all__ = ["MODELS", "ModelSpec", "GANModel", "DMGAN", "DCGAN", "build_model", "resolve", "get_spec", "data_split",
-           "adam"]
+__all__ = ["MODELS", "ModelSpec", "GANModel", "DMGAN", "DCGAN", "MBGAN", "build_model", "resolve", "get_spec",
+           "data_split", "adam"]
