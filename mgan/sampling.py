@@ -49,6 +49,35 @@ def generate(generator, n, *, z_dim, noise, num_classes, conditional, seed, batc
     return x, (None if labels is None else np.asarray(labels, np.int32))
 
 
+INTERP_SALT = 6  # the end points z_l, z_r of interpolation rows (MBGAN Fig. 9)
+
+
+def interpolation_inputs(z_left, z_right, steps):
+    """MBGAN Fig. 9: z_m = λ z_l + (1 − λ) z_r for λ from 1 to 0 in ``steps`` equal steps, row by row:
+    [rows * steps, z_dim], the first column z_l and the last z_r."""
+    z_left, z_right = np.asarray(z_left, np.float32), np.asarray(z_right, np.float32)
+    if z_left.shape != z_right.shape or z_left.ndim != 2:
+        raise ValueError(f"z_left and z_right must be [rows, z_dim] of one shape, got {z_left.shape}, {z_right.shape}")
+    if int(steps) < 2:
+        raise ValueError(f"an interpolation needs at least 2 steps (its two ends), got {steps}")
+    lam = np.linspace(1.0, 0.0, int(steps), dtype=np.float32)[None, :, None]
+    return (lam * z_left[:, None, :] + (1.0 - lam) * z_right[:, None, :]).reshape(-1, z_left.shape[1])
+
+
+def run_interpolation_grid(run_dir, rows=8, steps=10, seed=0):
+    """An image grid of ``rows`` interpolations of ``steps`` images each between random z_l and z_r drawn from the
+    run's noise distribution (unconditional generators; a conditional one interpolates within class 0)."""
+    generator, manifest = load_run(run_dir)
+    cfg = manifest["config"]
+    ends = latent.sample_noise([2 * rows, cfg["z_dim"]], cfg["noise"], [seed, INTERP_SALT]).numpy()
+    z = tf.constant(interpolation_inputs(ends[:rows], ends[rows:], steps))
+    conditional = manifest["model"]["conditional"]
+    y = tf.zeros([z.shape[0]], tf.int32) if conditional else None
+    out = call_generator(generator, latent.generator_input(z, y, manifest["data"]["num_classes"], conditional),
+                         cfg["sample_bn"]).numpy()
+    return images.image_grid(images.to_uint8(out), rows, int(steps))
+
+
 def grid_inputs(cfg_like, num_classes, conditional):
     """Fixed noise (and labels) for a run's sample grids: 10x10 with one class per row when conditional, else 8x8."""
     rows = min(num_classes, 10) if conditional else 8

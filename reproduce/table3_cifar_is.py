@@ -7,18 +7,19 @@ DMGAN and waDMGAN (λ 1.2, γ 1.0 per D10; Fig. 6's γ = 1.0 runs, shared) and t
 60,000 CIFAR-10 images with the 'literal' 32x32 networks (D3: the paper says all Table 3 models share one
 architecture) and are scored now (IS, METHODS §10.3). The time column is measured in this script run with
 mgan.timing.measure_interleaved for each trained model at the run's network width and batch 64 (§10.6), with its ratio
-to DCGAN next to the paper's ratio; the device is recorded. WGAN, WGAN-GP, MBGAN, KM-GAN and SAGAN show the paper
-value and "not run yet" (later issues); MLGAN-clipping shows its paper value only (METHODS D14).
+to DCGAN next to the paper's ratio; the device is recorded. MBGAN (α 200, K 500, DMGAN §4.1) is trained as a DMGAN
+baseline: conditional, the same 'literal' networks, batch 64, the same 60,000 images (the Fig. 7 MBGAN run, shared).
+WGAN, WGAN-GP, KM-GAN and SAGAN show the paper value and "not run yet" (later issues); MLGAN-clipping shows its paper
+value only (METHODS D14).
 """
 import sys
 
-from mgan.experiments import cli, figures, paper_values
+from mgan.experiments import cli, dmgan_baselines, figures, paper_values
 from mgan.experiments.sweep import Experiment, Point, Row
 
 PAPER_DATASET = "cifar10"
-TRAINED = {"DCGAN": "dcgan", "DMGAN": "dmgan_gamma1.00", "waDMGAN": "wadmgan_gamma1.00"}
+TRAINED = {"DCGAN": "dcgan", "MBGAN": "mbgan", "DMGAN": "dmgan_gamma1.00", "waDMGAN": "wadmgan_gamma1.00"}
 NOT_RUN = {"WGAN": "not run yet: WGAN arrives in a later issue",
-           "MBGAN": "not run yet: MBGAN arrives in a later issue",
            "WGAN-GP": "not run yet: WGAN-GP arrives in a later issue",
            "KM-GAN": "not run yet: KM-GAN arrives in a later issue",
            "SAGAN": "not run yet: SAGAN arrives in a later issue",
@@ -33,7 +34,8 @@ def declare(ctx):
                     meta={"gamma": gamma, "lam": lam, "series": "regular DMGAN"}),
               Point("wadmgan_gamma1.00", ctx.config("wadmgan", lam=lam, gamma=gamma),
                     title=f"waDMGAN, λ {lam:g}, γ 1",
-                    meta={"gamma": gamma, "lam": lam, "series": "waDMGAN"})]
+                    meta={"gamma": gamma, "lam": lam, "series": "waDMGAN"}),
+              dmgan_baselines.mbgan_point(ctx)]
     rows = []
     for name, mean, std, ms in paper_values.TABLE3:
         rows.append(Row(name, TRAINED.get(name), paper=(mean, std), status=NOT_RUN.get(name),
@@ -46,7 +48,8 @@ def declare(ctx):
         notes=["MLGAN-clipping is printed '5.23 ± 290' with time '-' in the paper: a typesetting slip; its std and "
                "time are unknown (METHODS §4.9).",
                f"DMGAN and waDMGAN use λ {lam:.1f} and γ {gamma:.1f} (D10); DCGAN is the unconditional §9 baseline "
-               "(D29) with the same 'literal' networks (D3).",
+               "(D29) with the same 'literal' networks (D3); MBGAN is conditional (D21) with α 200 and K 500, as the "
+               "DMGAN paper states for its MBGAN baseline.",
                "The paper's times are from a TitanX under TF 1.3 (and SAGAN's 3563 ms suggests a far larger network "
                "than the backbone); compare ratios only."])
 

@@ -19,11 +19,13 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPTS = ["table2_svhn_lambda_sweep", "fig3_mnist_samples", "fig4_svhn_gamma_sweep", "fig5_svhn_samples",
            "fig6_cifar_gamma_is", "fig7_cifar_samples", "table3_cifar_is"]
 FIGURES = {"table2_svhn_lambda_sweep": ["table2_fid_vs_lambda.png"],
-           "fig3_mnist_samples": ["fig3_mnist_samples.png", "fig3_mnist_samples_a.png", "fig3_mnist_samples_b.png"],
+           "fig3_mnist_samples": ["fig3_mnist_samples.png", "fig3_mnist_samples_a.png", "fig3_mnist_samples_b.png",
+                                  "fig3_mnist_samples_c.png"],
            "fig4_svhn_gamma_sweep": ["fig4_fid_vs_gamma.png"],
            "fig5_svhn_samples": ["fig5_svhn_samples.png", "fig5_svhn_samples_a.png", "fig5_svhn_samples_b.png"],
            "fig6_cifar_gamma_is": ["fig6_is_vs_gamma.png"],
-           "fig7_cifar_samples": ["fig7_cifar_samples.png", "fig7_cifar_samples_a.png", "fig7_cifar_samples_b.png"],
+           "fig7_cifar_samples": ["fig7_cifar_samples.png", "fig7_cifar_samples_a.png", "fig7_cifar_samples_b.png",
+                                  "fig7_cifar_samples_c.png"],
            "table3_cifar_is": ["table3_cifar_is.png"]}
 METRIC_WORDS = re.compile(r"\b(IS|FID)\b")
 
@@ -192,27 +194,32 @@ def test_table3_rows_and_timing(results):
     res = results["table3_cifar_is"]["results"]
     rows = {r["name"]: r for r in res["rows"]}
     assert list(rows) == [r[0] for r in paper_values.TABLE3]
-    for name in ("DCGAN", "DMGAN", "waDMGAN"):
-        assert rows[name]["status"].startswith("scored by this script; run shared")  # Fig. 3's and Fig. 6's runs
+    for name in ("DCGAN", "MBGAN", "DMGAN", "waDMGAN"):
+        assert rows[name]["status"].startswith("scored by this script; run shared")  # Figs. 3, 6 and 7's runs
         assert rows[name]["ours_ms"] > 0 and rows[name]["ours_ratio"] > 0
         assert rows[name]["paper_ratio"] == pytest.approx(paper_values.table3_ratio_to_dcgan(name))
     assert rows["DCGAN"]["ours_ratio"] == pytest.approx(1.0)
-    for name in ("WGAN", "WGAN-GP", "MBGAN", "KM-GAN", "SAGAN"):
+    for name in ("WGAN", "WGAN-GP", "KM-GAN", "SAGAN"):
         assert rows[name]["status"].startswith("not run yet") and rows[name]["ours_cell"] == "—"
     assert rows["MLGAN-clipping"]["status"] == "paper value, not reproduced (losses unavailable, METHODS D14)"
     assert rows["MLGAN-clipping"]["paper"] == [5.23, None] and rows["MLGAN-clipping"]["paper_ms"] is None
     t = res["timing"]
-    assert t["device"]["cpu_count"] and set(t["rows"]) == {"dcgan", "dmgan_gamma1.00", "wadmgan_gamma1.00"}
+    assert t["device"]["cpu_count"] and set(t["rows"]) == {"dcgan", "mbgan", "dmgan_gamma1.00", "wadmgan_gamma1.00"}
     assert all(r["batch_size"] == 64 and r["width"] == 0.0625 for r in t["rows"].values())
     md = open(os.path.join(results["table3_cifar_is"]["out"], "table.md")).read()
     assert "5.23 (std unknown)" in md and "Ours ratio to DCGAN" in md and "Paper ratio to DCGAN" in md
 
 
-def test_sample_figures_have_mbgan_placeholder(results):
+def test_sample_figures_have_an_mbgan_panel(results):
     for name in ("fig3_mnist_samples", "fig7_cifar_samples"):
         rows = {r["name"]: r for r in results[name]["results"]["rows"]}
         mb = [r for n, r in rows.items() if "MBGAN" in n]
-        assert mb and mb[0]["status"] == "not run yet: MBGAN arrives in a later issue"
+        assert mb and mb[0]["label"] == "mbgan" and mb[0]["ours_mean"] is not None
+        assert os.path.getsize(os.path.join(results[name]["out"], f"{name}_c.png")) > 0
+    f3 = results["fig3_mnist_samples"]["results"]["points"]["mbgan"]["per_seed"][0]["run"]["facts"]
+    f7 = results["fig7_cifar_samples"]["results"]["points"]["mbgan"]["per_seed"][0]["run"]
+    assert f7["trained_now"] is False  # digits: Fig. 7's MBGAN settings equal Fig. 3's (batch 64, same networks)
+    assert f3["status"] == "complete"
 
 
 def test_rerun_skips_finished_points(env, results):

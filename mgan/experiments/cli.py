@@ -58,6 +58,10 @@ class Context:
         """'yes', or why our numbers cannot be compared with the paper's."""
         if exp.paper_metric is None:
             return "no paper values"
+        if exp.value == "svm_accuracy":  # the paper's own metric, computed from our discriminator
+            if self.substitute:
+                return "not comparable (substitute data set)"
+            return "yes" if self.scale.name == "full" else f"{self.scale.name} scale, not a reproduction"
         if self.metric != "inception":
             return "not comparable (different metric)"
         if self.substitute:
@@ -93,7 +97,8 @@ def define_flags(fv, script, paper_dataset):
                       "at smoke scale)", flag_values=fv)
     flags.DEFINE_string("out", None, f"output directory (default results/{script} at the repository root)",
                         flag_values=fv)
-    flags.DEFINE_enum("dataset", None, labelled_image_datasets(),
+    choices = labelled_image_datasets() + ([paper_dataset] if paper_dataset not in labelled_image_datasets() else [])
+    flags.DEFINE_enum("dataset", None, choices,
                       f"data set to run on (default: the paper's, {paper_dataset}); any other is recorded as a "
                       f"substitute for {paper_dataset}", flag_values=fv)
     flags.DEFINE_string("runs_dir", None, "run store shared by all scripts (default runs/ at the repository root)",
@@ -155,6 +160,9 @@ def _hint(ctx):
     if ctx.dataset == "svhn":
         return (" To run this script on a substitute data set of the same shape, pass --dataset=cifar10; every "
                 "output then names it as a substitute for SVHN.")
+    if ctx.dataset == "celeba":
+        return (" To check the pipeline without CelebA, pass --dataset=cifar10 (or mnist); every output then names "
+                "it as a substitute for CelebA.")
     return ""
 
 

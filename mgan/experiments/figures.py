@@ -83,6 +83,7 @@ class Curve:
     series_key: str = "series"  # meta key that groups points into curves
     paper: Optional[dict] = None  # {x: paper value}: overlaid
     paper_label: str = "paper"
+    log_x: bool = False
 
     def render(self, results, exp, ctx):
         plt = _plt()
@@ -106,6 +107,8 @@ class Curve:
             yerr = None if all(e is None for e in es) else [0 if e is None else e for e in es]
             ax.errorbar(xs, ys, yerr=yerr, marker="o", capsize=3, label=f"ours: {name}")
         ax.set_xlabel(self.xlabel)
+        if self.log_x:
+            ax.set_xscale("log")
         ax.set_ylabel(_wrap(f"ours: {ylabel}", 45))
         handles, labels = ax.get_legend_handles_labels()
         if self.paper:
@@ -223,6 +226,37 @@ class Samples:
                      y=1.02 if nrows == 1 else 1.0 - 0.02 / nrows)
         paths.insert(0, save_figure(fig, os.path.join(ctx.out, self.file)))
         return paths
+
+
+@dataclass
+class Interpolation:
+    """MBGAN Fig. 9: rows of linear interpolations in z between random end points (mgan.sampling), of one run."""
+    file: str
+    title: str
+    label: str
+    rows: int = 8
+    steps: int = 10
+    upscale: int = 1
+
+    def render(self, results, exp, ctx):
+        from mgan import images, sampling
+
+        pt = results["points"].get(self.label)
+        if not pt or not pt["per_seed"]:
+            return []
+        grid = sampling.run_interpolation_grid(run_dir_of(pt["per_seed"][0], ctx.runs_dir), self.rows, self.steps)
+        plt = _plt()
+        fig, ax = plt.subplots(figsize=(1.0 * self.steps + 1, 1.0 * self.rows + 1))
+        ax.imshow(grid[..., 0] if grid.shape[-1] == 1 else grid, cmap="gray" if grid.shape[-1] == 1 else None,
+                  interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel(f"z_m = λ z_l + (1 − λ) z_r, λ from 1 (left) to 0 (right) in {self.steps} steps")
+        ax.set_title(_wrap(f"{self.title}\n{_subtitle(results)}", 90), fontsize=9)
+        stem = os.path.splitext(self.file)[0]
+        grid_path = os.path.join(ctx.out, f"{stem}_grid.png")
+        images.write_png(grid_path, images.upscale(grid, self.upscale))
+        return [save_figure(fig, os.path.join(ctx.out, self.file)), grid_path]
 
 
 @dataclass

@@ -48,3 +48,17 @@ def table3_ratio_to_dcgan(name):
     """The paper's ms/iteration of a row divided by DCGAN's (None when the time is unknown)."""
     ms = table3_row(name)["ms_per_iteration"]
     return None if ms is None else ms / table3_row("DCGAN")["ms_per_iteration"]
+
+
+# MBGAN's settings when it is a DMGAN baseline (DMGAN §4.1: "α = 200 and K = 500"; METHODS D24).
+MBGAN_AS_BASELINE = (200.0, 500)
+
+# The MBGAN paper (Dai et al. 2017), METHODS §5.6: linear L2-SVM accuracy on the conv features of D (DCGAN protocol).
+MBGAN_SVM_METRIC = "SVM accuracy"
+MBGAN_TABLE3_SVM = {"DCGAN": 0.758, "MBGAN": 0.768}  # CIFAR-10 (Table 3)
+MBGAN_TABLE4_SVM = {"DCGAN": 0.890, "MBGAN": 0.877}  # SVHN (Table 4)
+MBGAN_SVM_FEATURE_DIM = 18432  # "with size of 18432"; the §3.2 D gives 16 · 960 = 15,360 (METHODS §5.6)
+MBGAN_ALPHAS = (0.2, 2.0, 20.0, 200.0)  # Fig. 4, K = 500
+MBGAN_KS = (5, 50, 500, 5000)  # Fig. 5, α = 20
+MBGAN_FIG5_ALPHA = 20.0
+MBGAN_DEFAULT_K = 500

@@ -5,14 +5,17 @@ never mistaken for a full-protocol one.
 
 - ``full``  (default): the papers' networks (width 1.0), training length per METHODS D28 (25 epochs over the training
   set in use), Inception Score on 50,000 samples in 10 splits, FID of 50,000 samples against the training split
-  (METHODS §10), timing per §10.6 (50 warm-up + 200 timed iterations), γ grid D23 {0, 0.25, ..., 2.0}, seeds 0,1,2.
+  (METHODS §10), timing per §10.6 (50 warm-up + 200 timed iterations), γ grid D23 {0, 0.25, ..., 2.0}, seeds 0,1,2,
+  MBGAN's SVM protocol on the whole training split (D31).
   Meant for a GPU.
 - ``smoke``: the same pipeline with small budgets, so that each point takes a few minutes on 2 CPU cores: width 0.25,
   1,300 iterations (the budget at which regular DMGAN learns MNIST in the readings study, issue 7; about 1.4 epochs of
   MNIST, 1.7 of CIFAR-10), 1 seed, 5,000 samples in 10 splits, γ grid reduced to D23's minimum {0, 0.5, 1.0, 1.5, 2.0},
-  timing 10 warm-up + 50 timed iterations. Default metric: the offline classifier metric.
+  timing 10 warm-up + 50 timed iterations, MBGAN's SVM protocol on 5,000 labelled training images (the test split
+  whole). Default metric: the offline classifier metric.
 - ``test``  (hidden; used by tests/test_reproduce.py): width 0.0625, 4 iterations, 200 samples in 2 splits, γ grid
-  {0, 1.0}, λ grid of Table 2 reduced to {1.8}, timing 1 + 2 iterations. Only meaningful as a pipeline check.
+  {0, 1.0}, λ grid of Table 2 reduced to {1.8}, timing 1 + 2 iterations, SVM on 100 training images. Only meaningful
+  as a pipeline check.
 """
 import dataclasses
 from dataclasses import dataclass
@@ -21,6 +24,7 @@ from typing import Optional, Tuple
 # METHODS D23: the γ grid of DMGAN Figs. 4 and 6, and its minimum.
 GAMMAS_D23 = tuple(round(0.25 * i, 2) for i in range(9))  # 0, 0.25, ..., 2.0
 GAMMAS_D23_MIN = (0.0, 0.5, 1.0, 1.5, 2.0)
+SMOKE_SVM_N_TRAIN = 5000  # MBGAN SVM protocol at smoke scale: 5,000 labelled training images (C by 5-fold CV)
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Scale:
     default_metric: str
     checkpoint_every: int
     hidden: bool = False
+    svm_n_train: Optional[int] = None  # MBGAN SVM protocol: labelled training images (None: the whole split)
 
     def to_dict(self):
         return dataclasses.asdict(self)
@@ -54,14 +59,14 @@ SCALES = {
                           "(METHODS §10)",
                   width=1.0, steps=0, epochs=25.0, n_samples=50000, splits=10, seeds=(0, 1, 2), gammas=GAMMAS_D23,
                   lambdas=None, timing_warmup=50, timing_iters=200, default_metric="inception",
-                  checkpoint_every=500),
+                  checkpoint_every=500, svm_n_train=None),
     "smoke": Scale("smoke", "small budgets of the same pipeline for a 2-core CPU; numbers are a pipeline check, not a "
                             "reproduction", width=0.25, steps=1300, epochs=0.0, n_samples=5000, splits=10, seeds=(0,),
                    gammas=GAMMAS_D23_MIN, lambdas=None, timing_warmup=10, timing_iters=50,
-                   default_metric="classifier", checkpoint_every=100),
+                   default_metric="classifier", checkpoint_every=100, svm_n_train=SMOKE_SVM_N_TRAIN),
     "test": Scale("test", "unit-test scale (pipeline check only)", width=0.0625, steps=4, epochs=0.0, n_samples=200,
                   splits=2, seeds=(0,), gammas=(0.0, 1.0), lambdas=(1.8,), timing_warmup=1, timing_iters=2,
-                  default_metric="classifier", checkpoint_every=4, hidden=True),
+                  default_metric="classifier", checkpoint_every=4, hidden=True, svm_n_train=100),
 }
 
 PUBLIC_SCALES = tuple(k for k, v in SCALES.items() if not v.hidden)

@@ -38,6 +38,18 @@ from mgan.experiments.runs import repo_relative
 POINT_KEY_VERSION = 2  # 2: classifier scores carry the class report (mgan.metrics.class_report)
 
 
+@dataclass(frozen=True)
+class SVMProtocol:
+    """MBGAN Tables 3-4: each point is also scored by the SVM protocol of its discriminator (mgan.metrics.svm)."""
+    n_train: Optional[int] = None  # None: the whole training split
+    C: Optional[float] = None  # None: chosen by cross-validation over Cs
+    Cs: tuple = ()
+    folds: int = 5
+
+    def key(self):
+        return {"n_train": self.n_train, "C": self.C, "Cs": list(self.Cs), "folds": self.folds, "v": 1}
+
+
 @dataclass
 class Point:
     """One trained configuration of an experiment (run once per seed)."""
@@ -65,7 +77,9 @@ class Experiment:
     title: str
     paper_dataset: str
     points: list
-    value: str = "score"  # the number the table compares: 'score' (IS-like) or 'distance' (FID-like)
+    value: str = "score"  # the number the table compares: 'score' (IS-like), 'distance' (FID-like), 'svm_accuracy'
+    svm: Optional[SVMProtocol] = None  # also score each point's discriminator by the SVM protocol (MBGAN §5.6)
+    score_samples: bool = True  # False: figures only (no metric network is needed, e.g. CelebA has no classifier)
     paper_metric: Optional[str] = None  # 'FID' | 'Inception Score' | None (figure without numbers)
     rows: list = field(default_factory=list)
     row_header: str = "Point"
@@ -109,14 +123,21 @@ def summarize_scores(res):
     return out
 
 
+UNSCORED = {"metric": None, "score_label": "not scored (figure only)", "distance_label": "not scored",
+            "score_mean": None, "score_std": None, "distance": None}
+
 # The class-report numbers every point summary carries (means over seeds in the aggregate; 'learns' as a fraction).
 CLASS_FIELDS = ("classes_covered", "max_class_share", "mean_confidence", "label_agreement", "diversity_ratio")
 
 
-def point_key(run_key, ctx, network_sha):
-    blob = json.dumps({"v": POINT_KEY_VERSION, "run": run_key, "metric": ctx.metric, "n": ctx.scale.n_samples,
-                       "splits": ctx.scale.splits, "ref": ctx.ref_split, "sample_seed": 0, "network": network_sha},
-                      sort_keys=True)
+def point_key(run_key, ctx, network_sha, svm=None):
+    key = {"v": POINT_KEY_VERSION, "run": run_key, "metric": ctx.metric, "n": ctx.scale.n_samples,
+           "splits": ctx.scale.splits, "ref": ctx.ref_split, "sample_seed": 0, "network": network_sha}
+    if svm is not None:  # only then: the keys of every other experiment stay as they were
+        key["svm"] = svm.key()
+    if network_sha == "unscored":
+        key = {"v": POINT_KEY_VERSION, "run": run_key, "scored": False}
+    blob = json.dumps(key, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -146,12 +167,21 @@ def check_inputs(exp, ctx):
         raise ValueError(f"duplicate point labels {sorted(dup)}")
     for ds in sorted({p.config.dataset for p in exp.points}):
         data_lib.load_dataset(ds, split="train", data_dir=ctx.data_dir or None)
+    if not exp.score_samples:
+        return None
     _log(f"[{exp.script}] metric: loading the {ctx.metric} network ...")
     return metrics.get_network(ctx.metric, dataset=ctx.dataset, inception_path=ctx.inception_path,
                                data_dir=ctx.data_dir or None, progress=False)
 
 
-def _run_point(point, seed, ctx, network):
+def _svm_score(run_dir, ctx, svm):
+    from mgan.metrics import svm as svm_lib
+
+    return svm_lib.svm_score_run(run_dir, dataset=ctx.dataset, data_dir=ctx.data_dir or None, n_train=svm.n_train,
+                                 Cs=svm.Cs or svm_lib.DEFAULT_CS, folds=svm.folds, C=svm.C)
+
+
+def _run_point(point, seed, ctx, network, svm=None):
     from mgan import metrics
 
     cfg = _seed_config(point, seed)
@@ -159,16 +189,20 @@ def _run_point(point, seed, ctx, network):
     run_dir, info = runs_lib.ensure_run(cfg, ctx.runs_dir, progress=sys.stdout.isatty())
     t_train = time.time() - t0
     t1 = time.time()
-    res = metrics.score_run(run_dir, n=ctx.scale.n_samples, metric=ctx.metric, dataset=ctx.dataset, seed=0,
-                            is_splits=ctx.scale.splits, fid_ref_split=ctx.ref_split, network=network,
-                            data_dir=ctx.data_dir or None, progress=False)
+    res = None if network is None else metrics.score_run(
+        run_dir, n=ctx.scale.n_samples, metric=ctx.metric, dataset=ctx.dataset, seed=0, is_splits=ctx.scale.splits,
+        fid_ref_split=ctx.ref_split, network=network, data_dir=ctx.data_dir or None, progress=False)
+    svm_res = _svm_score(run_dir, ctx, svm) if svm is not None else None
     t_score = time.time() - t1
     manifest = runs_lib.read_manifest(run_dir)
+    summary = summarize_scores(res) if res is not None else dict(UNSCORED)
+    if svm_res is not None:
+        summary.update(svm_accuracy=svm_res["accuracy"], svm_feature_dim=svm_res["feature_dim"], svm_C=svm_res["C"])
     return {
         "label": point.label, "title": point.title, "meta": point.meta, "seed": int(seed),
         "run": {"dir": repo_relative(run_dir), "key": info["key"], "trained_now": info["trained"],
                 "facts": runs_lib.manifest_facts(manifest)},
-        "summary": summarize_scores(res), "scores": res,
+        "summary": summary, "scores": res, **({"svm": svm_res} if svm_res is not None else {}),
         "wall_seconds": {"train_this_invocation": round(t_train, 2), "train_total": (manifest or {}).get(
             "wall_seconds"), "score": round(t_score, 2)},
         "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(),
@@ -236,6 +270,7 @@ def aggregate(records):
         return float(np.mean(vals)), (float(np.std(vals, ddof=1)) if len(vals) > 1 else None)
 
     s_mean, s_std = stats([r["summary"]["score_mean"] for r in records])
+    svm_mean, svm_std = stats([r["summary"].get("svm_accuracy") for r in records])
     d_mean, d_std = stats([r["summary"]["distance"] for r in records])
     split_std = [r["summary"]["score_std"] for r in records if r["summary"]["score_std"] is not None]
     reports = [r["summary"].get("class_report") for r in records]
@@ -246,6 +281,7 @@ def aggregate(records):
             "score_mean": s_mean, "score_seed_std": s_std,
             "score_split_std_mean": float(np.mean(split_std)) if split_std else None,
             "distance_mean": d_mean, "distance_seed_std": d_std,
+            "svm_accuracy_mean": svm_mean, "svm_accuracy_seed_std": svm_std,
             "std_over_seeds": "sample std (ddof=1); None with one seed",
             "train_wall_seconds": [r["wall_seconds"]["train_total"] for r in records],
             "score_wall_seconds": [r["wall_seconds"]["score"] for r in records]}
@@ -253,13 +289,13 @@ def aggregate(records):
 
 def _run_points(exp, ctx, jobs, network, t_start):
     """Train/score every (point, seed) in order, skipping points done before; returns (per_point, counts)."""
-    network_sha = getattr(network, "checksum", None)
+    network_sha = getattr(network, "checksum", None) if exp.score_samples else "unscored"
     per_point = {p.label: [] for p in exp.points}
     counts = {"skipped": 0, "trained": 0, "reused_run": 0}
     for i, (p, seed) in enumerate(jobs):
         path = point_path(ctx.out, p.label, seed)
         rkey = runs_lib.run_key(_seed_config(p, seed))
-        pkey = point_key(rkey, ctx, network_sha)
+        pkey = point_key(rkey, ctx, network_sha, exp.svm)
         old = _read_point(path)
         head = f"[{exp.script}] point {i + 1}/{len(jobs)} {p.label} seed {seed}"
         if old and old.get("point_key") == pkey:
@@ -272,16 +308,18 @@ def _run_points(exp, ctx, jobs, network, t_start):
         complete = runs_lib.is_complete(runs_lib.run_dir(_seed_config(p, seed), ctx.runs_dir))
         _log(f"{head}: {'scoring the finished run' if complete else 'training'} "
              f"({p.title or p.label}; run {rkey}) ... (elapsed {_fmt_elapsed(time.time() - t_start)})")
-        rec = _run_point(p, seed, ctx, network)
+        rec = _run_point(p, seed, ctx, network, exp.svm)
         rec["point_key"] = pkey
         rec["scale"] = ctx.scale.name
         published.write_json(path, rec, ctx)
         counts["trained" if rec["run"]["trained_now"] else "reused_run"] += 1
         per_point[p.label].append(rec)
         s = rec["summary"]
+        svm_txt = f"; SVM accuracy {s['svm_accuracy']:.3f}" if "svm_accuracy" in s else ""
+        score_txt = (f"score {s['score_mean']:.3f} ± {s['score_std']:.3f} (splits), distance {s['distance']:.3f}"
+                     if s["score_mean"] is not None else "not scored (figure only)")
         _log(f"{head}: finished in {rec['wall_seconds']['train_this_invocation'] + rec['wall_seconds']['score']:.0f}"
-             f" s; score {s['score_mean']:.3f} ± {s['score_std']:.3f} (splits), distance {s['distance']:.3f} "
-             f"(elapsed {_fmt_elapsed(time.time() - t_start)})")
+             f" s; {score_txt}{svm_txt} (elapsed {_fmt_elapsed(time.time() - t_start)})")
     return per_point, counts
 
 

@@ -14,17 +14,19 @@ def _num(v, digits=2):
     return "—" if v is None else f"{v:.{digits}f}"
 
 
-def paper_cell(paper):
+def paper_cell(paper, digits=2):
     if paper is None:
         return "—"
     mean, std = paper
     if std is None:
-        return f"{mean:.2f} (std unknown)"
+        return f"{mean:.{digits}f}" + (" (std unknown)" if digits == 2 else "")
     return f"{mean:.2f} ± {std:.2f}"
 
 
 def ours_value(exp, agg):
     """(mean, std over seeds, split std or None) of the number the table compares."""
+    if exp.value == "svm_accuracy":
+        return agg.get("svm_accuracy_mean"), agg.get("svm_accuracy_seed_std"), None
     if exp.value == "distance":
         return agg["distance_mean"], agg["distance_seed_std"], None
     return agg["score_mean"], agg["score_seed_std"], agg["score_split_std_mean"]
@@ -35,6 +37,8 @@ def ours_cell(exp, agg):
     if mean is None:
         return "—"
     n = agg["n_seeds"]
+    if exp.value == "svm_accuracy":
+        return f"{mean:.3f} ± {std:.3f} ({n} seeds)" if n > 1 else f"{mean:.3f} (1 seed)"
     if n > 1:
         return f"{mean:.2f} ± {std:.2f} ({n} seeds)"
     if split_std is not None:
@@ -42,8 +46,22 @@ def ours_cell(exp, agg):
     return f"{mean:.2f} (1 seed)"
 
 
+def svm_protocol_of(rec, ctx):
+    """One-line protocol of an SVM accuracy (mgan.metrics.svm)."""
+    s = rec["svm"]
+    p = s["protocol"]
+    test = p["test"]["split"]
+    return (f"linear L2-SVM on D's conv features pooled to {p['grid']}x{p['grid']} ({s['feature_dim']}-D), "
+            f"z-scored; C {s['C']:g} ({p['C']}); {p['n_train']} training images, tested on {p['n_test']} "
+            f"({test}); scale {rec.get('scale', ctx.scale.name)}")
+
+
 def protocol_of(rec, value, ctx):
     """One-line protocol of a scored point record: metric label, n samples, splits, reference, scale."""
+    if value == "svm_accuracy":
+        return svm_protocol_of(rec, ctx)
+    if rec.get("scores") is None:
+        return f"samples not scored (figure only); scale {rec.get('scale', ctx.scale.name)}"
     p = rec["scores"]["protocol"]
     ref = p.get("reference") or {}
     parts = [p["label"] if value == "score" else p.get("distance_label"), f"n = {p['n_samples']} samples"]
@@ -56,6 +74,8 @@ def protocol_of(rec, value, ctx):
 
 
 def our_label(exp, results):
+    if exp.value == "svm_accuracy":
+        return "SVM accuracy (MBGAN protocol, METHODS §5.6)"
     for v in results["points"].values():
         if v["per_seed"]:
             s = v["per_seed"][0]["summary"]
@@ -64,9 +84,23 @@ def our_label(exp, results):
 
 
 def _status(pt):
+    scored = any(r.get("scores") is not None or r.get("svm") for r in pt["per_seed"])
     if any(r["run"].get("trained_now") for r in pt["per_seed"]):
-        return "trained and scored by this script"
-    return "scored by this script; run shared through the run store (trained by another script)"
+        return "trained and scored by this script" if scored else "trained by this script (figure only)"
+    return ("scored by this script" if scored else "figure only") + "; run shared through the run store (trained " \
+        "by another script)"
+
+
+def delta_cell(exp, ctx, row, mean):
+    """Ours − paper when comparable, else why not. SVM accuracy is the paper's own metric: the difference is shown
+    on the paper's data set and labelled when the scale is not the paper's protocol."""
+    if row.paper is None:
+        return "—"
+    comp = ctx.comparable(exp)
+    if exp.value == "svm_accuracy" and not comp.startswith("not comparable"):
+        d = f"{mean - row.paper[0]:+.3f}"
+        return d if comp == "yes" else f"{d} ({comp})"
+    return f"{mean - row.paper[0]:+.2f}" if comp == "yes" else comp
 
 
 def row_records(exp, ctx, results):
@@ -86,13 +120,10 @@ def row_records(exp, ctx, results):
                        seeds=agg["seeds"], ours_cell=ours_cell(exp, agg), status=row.status or _status(pt))
             seeds = ",".join(str(s) for s in agg["seeds"])
             rec["protocol"] = protocol_of(pt["per_seed"][0], exp.value, ctx) + f"; seeds {seeds}"
-            comp = ctx.comparable(exp)
-            if row.paper is None:
-                rec["delta"] = "—"
-            elif comp == "yes":
-                rec["delta"] = f"{mean - row.paper[0]:+.2f}"
-            else:
-                rec["delta"] = comp
+            rec["delta"] = delta_cell(exp, ctx, row, mean)
+            if exp.svm is not None:
+                first = pt["per_seed"][0].get("svm") or {}
+                rec["svm_feature_dim"], rec["svm_C"] = first.get("feature_dim"), first.get("C")
         else:
             rec.update(ours_cell="—", delta="—", protocol="—", status=row.status or "not run")
         if exp.class_columns:
@@ -132,6 +163,8 @@ def _esc(s):
 def _columns(exp, results, label):
     paper_h = f"Paper ({exp.paper_metric})" if exp.paper_metric else "Paper"
     cols = [exp.row_header, paper_h, f"Ours: {label} (mean ± std over seeds)", "Δ"]
+    if exp.svm is not None:
+        cols += ["feature dim (paper 18,432; METHODS §3.2 D: 15,360)", "C"]
     if exp.class_columns:
         dist = next((v["per_seed"][0]["summary"]["distance_label"] for v in results["points"].values()
                      if v["per_seed"]), "distance")
@@ -154,7 +187,10 @@ def _preamble(exp, ctx, results, label):
              f"{scale.splits} splits).",
              f"- Data: {results['data']['label']}.",
              f"- Our metric: {label}."]
-    if ctx.metric != "inception" and exp.paper_metric:
+    if exp.value == "svm_accuracy":
+        lines.append("- The paper's metric, computed from our discriminators (mgan.metrics.svm). The sample score of "
+                     f"each run ({ctx.metric}) is in results.json.")
+    elif ctx.metric != "inception" and exp.paper_metric:
         lines.append(f"- The paper reports {exp.paper_metric} with the Inception network; our numbers come from a "
                      f"different network, so the Δ column says \"not comparable (different metric)\".")
     elif ctx.substitute and exp.paper_metric:
@@ -163,10 +199,12 @@ def _preamble(exp, ctx, results, label):
 
 
 def _row_cells(exp, rec):
-    paper = paper_cell(tuple(rec["paper"]) if rec["paper"] else None)
+    paper = paper_cell(tuple(rec["paper"]) if rec["paper"] else None, 3 if exp.value == "svm_accuracy" else 2)
     if rec["paper_note"]:
         paper = f"{paper} ({rec['paper_note']})" if rec["paper"] else rec["paper_note"]
     cells = [rec["name"], paper, rec["ours_cell"], rec["delta"]]
+    if exp.svm is not None:
+        cells += [str(rec.get("svm_feature_dim") or "—"), "—" if rec.get("svm_C") is None else f"{rec['svm_C']:g}"]
     if exp.class_columns:
         cells += class_cells(rec)
     if exp.timing:

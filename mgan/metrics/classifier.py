@@ -92,8 +92,9 @@ def build_classifier(input_shape, num_classes, widths, convs_per_block, dense, d
     return keras.Model(inputs, logits, name="mgan_classifier")
 
 
-def _split_train_test(dataset, data_dir, seed):
-    """(x_train, y_train, x_test, y_test, train_ds, test_description)."""
+def split_train_test(dataset, data_dir, seed):
+    """(x_train, y_train, x_test, y_test, train_ds, test_description): the test split, or for a data set without
+    one (sklearn digits) a fixed held-out part of the training split (used by the classifier and the SVM protocol)."""
 
     train = mdata.load_dataset(dataset, split="train", data_dir=data_dir)
     splits = getattr(mdata.dataset_info(dataset), "splits", ("train", "test"))
@@ -124,7 +125,7 @@ def train_classifier(dataset, data_dir=None, seed=0, train_limit=None, progress=
     if unknown:
         raise ValueError(f"unknown classifier settings {sorted(unknown)}; valid: {sorted(settings)}")
     settings.update(overrides)
-    x_tr, y_tr, x_te, y_te, train_ds, test_desc = _split_train_test(dataset, data_dir, seed)
+    x_tr, y_tr, x_te, y_te, train_ds, test_desc = split_train_test(dataset, data_dir, seed)
     if train_limit is not None:
         x_tr, y_tr = x_tr[:int(train_limit)], y_tr[:int(train_limit)]
     num_classes = int(train_ds.num_classes)

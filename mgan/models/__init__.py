@@ -88,6 +88,11 @@ _DMGAN_DEFAULTS = {"noise": "uniform01", "label_mode": "conditional", "clip": 0.
 _DMGAN_PAPER_SPLITS = {"cifar10": "train+test"}  # D30: the DMGAN paper's experiments use all 60,000 CIFAR-10 images
 
 
+def dmgan_paper_split(dataset):
+    """The training split of a DMGAN-paper experiment on ``dataset`` (D30), for every model it trains."""
+    return _DMGAN_PAPER_SPLITS.get(dataset, "train")
+
+
 def _dmgan_spec(name, description, fixed):
     return ModelSpec(name, description, "dmgan", _build_dmgan, _DMGAN_DEFAULTS, {**fixed, "n_gen": 1},
                      data_splits=_DMGAN_PAPER_SPLITS)
@@ -164,4 +169,4 @@ def build_model(cfg, example_shape, num_classes):
 
 
 __all__ = ["MODELS", "ModelSpec", "GANModel", "DMGAN", "DCGAN", "MBGAN", "build_model", "resolve", "get_spec",
-           "data_split", "adam"]
+           "data_split", "dmgan_paper_split", "MBGAN_PAPER_BATCH", "adam"]

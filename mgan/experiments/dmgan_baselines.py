@@ -1,0 +1,26 @@
+"""The baselines of the DMGAN paper's experiments (DMGAN Table 3, Figs. 3 and 7), declared once for every script.
+
+A baseline in a DMGAN-paper experiment is trained the DMGAN paper's way (METHODS D3, D24, D30): the same networks as
+DMGAN ('literal' at 32x32, 'mnist' at 28x28), batch 64, the DMGAN paper's training split (all 60,000 CIFAR-10 images),
+and the method's own losses and hyper-parameters.
+"""
+from mgan.experiments import paper_values
+from mgan.experiments.sweep import Point
+from mgan.models import dmgan_paper_split
+
+LITERAL_32 = {"cifar10", "svhn"}  # 32x32 data sets: the DMGAN paper's Table 1 networks, 'literal' (D3)
+
+
+def _dmgan_paper_fields(ctx):
+    fields = {"split": dmgan_paper_split(ctx.dataset), "batch_size": 64}
+    if ctx.dataset in LITERAL_32:
+        fields["layout"] = "literal"
+    return fields
+
+
+def mbgan_point(ctx):
+    """MBGAN as DMGAN reads it (DMGAN §4.1: α 200, K 500), conditional (D21), on the DMGAN-paper networks; the
+    same run for DMGAN Table 3 and Fig. 7 (run store)."""
+    alpha, k = paper_values.MBGAN_AS_BASELINE
+    return Point("mbgan", ctx.config("mbgan", alpha=alpha, feature_dim=k, **_dmgan_paper_fields(ctx)),
+                 title=f"MBGAN (α {alpha:g}, K {k})", meta={"series": "MBGAN", "alpha": alpha, "K": k})
