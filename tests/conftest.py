@@ -37,3 +37,17 @@ def evaluate_cli():
             flags.FLAGS.unparse_flags()
 
     return run
+
+
+@pytest.fixture(scope="module")
+def reproduce_env(tmp_path_factory):
+    """A run store, results root and classifier cache for one test module of reproduce scripts (the tiny digits
+    classifier is trained once per module)."""
+    root = tmp_path_factory.mktemp("reproduce")
+    old = os.environ.get("MGAN_CACHE_DIR")
+    os.environ["MGAN_CACHE_DIR"] = str(root / "cache")
+    yield {"root": root, "runs": str(root / "runs")}
+    if old is None:
+        os.environ.pop("MGAN_CACHE_DIR", None)
+    else:
+        os.environ["MGAN_CACHE_DIR"] = old

@@ -4,7 +4,6 @@ Every script runs on scikit-learn's bundled 8x8 digits (a substitute for the pap
 needed) with width 0.0625, 4 iterations, 200 samples and the classifier metric, in one process, sharing one run
 store (so shared runs are trained once, as in real use) and one classifier cache.
 """
-import importlib.util
 import json
 import os
 import re
@@ -14,8 +13,8 @@ import sys
 import pytest
 
 from mgan.experiments import paper_values, runs as runs_lib
+from reproduce_helpers import REPO, load_script, published_files, run, run_scripts, table_rows
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPTS = ["table2_svhn_lambda_sweep", "fig3_mnist_samples", "fig4_svhn_gamma_sweep", "fig5_svhn_samples",
            "fig6_cifar_gamma_is", "fig7_cifar_samples", "table3_cifar_is"]
 FIGURES = {"table2_svhn_lambda_sweep": ["table2_fid_vs_lambda.png"],
@@ -30,51 +29,15 @@ FIGURES = {"table2_svhn_lambda_sweep": ["table2_fid_vs_lambda.png"],
 METRIC_WORDS = re.compile(r"\b(IS|FID)\b")
 
 
-def load_script(name):
-    path = os.path.join(REPO, "reproduce", name + ".py")
-    spec = importlib.util.spec_from_file_location(f"reproduce_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    root = tmp_path_factory.mktemp("reproduce")
-    old = os.environ.get("MGAN_CACHE_DIR")
-    os.environ["MGAN_CACHE_DIR"] = str(root / "cache")  # the tiny digits classifier is trained once here
-    yield {"root": root, "runs": str(root / "runs")}
-    if old is None:
-        os.environ.pop("MGAN_CACHE_DIR", None)
-    else:
-        os.environ["MGAN_CACHE_DIR"] = old
-
-
-def run(env, name, out=None, *extra):
-    from mgan.experiments import cli
-
-    out = out or str(env["root"] / "results" / name)
-    argv = [name, "--scale=test", "--dataset=digits", "--metric=classifier", f"--out={out}",
-            f"--runs_dir={env['runs']}", *extra]
-    return cli.run_argv(load_script(name), argv), out
+def env(reproduce_env):
+    return reproduce_env
 
 
 @pytest.fixture(scope="module")
 def results(env):
     """Run every script once, in the order of results/README.md (later scripts reuse earlier runs)."""
-    out = {}
-    for name in SCRIPTS:
-        before = runs_lib.TRAIN_CALLS["n"]
-        res, path = run(env, name)
-        out[name] = {"results": res, "out": path, "trained": runs_lib.TRAIN_CALLS["n"] - before}
-    return out
-
-
-def table_rows(md):
-    """(header cells, list of row cells) of the markdown table in table.md."""
-    lines = [ln for ln in md.splitlines() if ln.startswith("|")]
-    split = [[c.strip() for c in ln.strip().strip("|").split(" | ")] for ln in lines]
-    return split[0], [r for r in split[2:]]
+    return run_scripts(env, SCRIPTS)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -232,7 +195,7 @@ def test_rerun_skips_finished_points(env, results):
     before = runs_lib.TRAIN_CALLS["n"]
     res, _ = run(env, "table3_cifar_is")
     assert runs_lib.TRAIN_CALLS["n"] == before
-    assert res["counts"] == {"skipped": 3, "trained": 0, "reused_run": 0}
+    assert res["counts"] == {"skipped": 4, "trained": 0, "reused_run": 0}  # DCGAN, MBGAN, DMGAN, waDMGAN
     assert {p: os.path.getmtime(os.path.join(out, "points", p)) for p in pts} == mtimes  # timing.json included
     assert [os.path.getmtime(os.path.join(g, "generator.keras")) for g in gens] == gen_mtimes
 
@@ -244,11 +207,11 @@ def test_interrupted_sweep_resumes(env, results, monkeypatch):
     real = sweep._run_point
     calls = {"n": 0}
 
-    def flaky(point, seed, ctx, network):
+    def flaky(point, seed, ctx, network, svm=None):
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt("simulated interruption")
-        return real(point, seed, ctx, network)
+        return real(point, seed, ctx, network, svm)
 
     monkeypatch.setattr(sweep, "_run_point", flaky)
     with pytest.raises(KeyboardInterrupt):
@@ -338,17 +301,10 @@ def test_results_of_another_protocol_are_never_overwritten(env, results):
     assert sorted(os.listdir(legacy)) == ["results.json"]
 
 
-def _published_files(out):
-    for directory, _, files in os.walk(out):
-        for f in files:
-            if f.endswith((".json", ".md")):
-                yield os.path.join(directory, f)
-
-
 def test_published_files_hold_no_machine_paths_and_a_rerun_cleans_old_ones(env, results):
     root = str(env["root"])
     for name in SCRIPTS:
-        for path in _published_files(results[name]["out"]):
+        for path in published_files(results[name]["out"]):
             text = open(path, encoding="utf-8").read()
             assert root not in text and REPO not in text, path
     m = json.load(open(os.path.join(results["fig3_mnist_samples"]["out"], "manifests", "dmgan__seed0.json")))

@@ -17,6 +17,9 @@ from mgan.atomic_files import atomic_write_json, atomic_write_text, read_json
 from mgan.errors import UserError
 
 PROTOCOL_FIELDS = ("scale", "dataset", "metric")
+# Script flags that change what the numbers mean (MBGAN's SVM protocol); recorded when the script has them and compared
+# when the directory recorded them (directories written before a field existed are not refused for it).
+PROTOCOL_FLAGS = ("svm_n_train", "svm_C")
 
 
 class ResultsConflictError(UserError):
@@ -24,7 +27,8 @@ class ResultsConflictError(UserError):
 
 
 def protocol_of(ctx):
-    return {"script": ctx.script, "scale": ctx.scale.name, "dataset": ctx.dataset, "metric": ctx.metric}
+    flags = {k: ctx.extra[k] for k in PROTOCOL_FLAGS if k in ctx.extra}
+    return {"script": ctx.script, "scale": ctx.scale.name, "dataset": ctx.dataset, "metric": ctx.metric, **flags}
 
 
 def _recorded_protocol(out):
@@ -42,13 +46,19 @@ def _recorded_protocol(out):
 
 
 def _describe(p):
-    return f"scale {p.get('scale')}, data set {p.get('dataset')}, metric {p.get('metric')}"
+    flags = "".join(f", --{k}={p[k]}" for k in PROTOCOL_FLAGS if k in p)
+    return f"scale {p.get('scale')}, data set {p.get('dataset')}, metric {p.get('metric')}{flags}"
+
+
+def _conflicts(old, new):
+    return any(old.get(k) != new[k] for k in PROTOCOL_FIELDS) or any(
+        k in old and k in new and old[k] != new[k] for k in PROTOCOL_FLAGS)
 
 
 def check(ctx):
     """ResultsConflictError when ``ctx.out`` holds results of another protocol (nothing is written here)."""
     old, new = _recorded_protocol(ctx.out), protocol_of(ctx)
-    if old and any(old.get(k) != new[k] for k in PROTOCOL_FIELDS):
+    if old and _conflicts(old, new):
         shown = portable_paths.portable_path(ctx.out, [])
         suggestion = f"{shown.rstrip('/')}-{new['scale']}-{new['dataset']}-{new['metric']}"
         raise ResultsConflictError(

@@ -407,7 +407,8 @@ def run(exp, ctx):
     all_jobs = [(p, s) for p in exp.points for s in (p.seeds or ctx.seeds)]
     jobs = shard_jobs(all_jobs, ctx.shard)
     shard = f"; shard {ctx.shard[0]}/{ctx.shard[1]}: {len(jobs)} of them" if ctx.shard else ""
-    _log(f"[{exp.script}] {exp.title}\n[{exp.script}] scale {ctx.scale.short()}, metric {ctx.metric}, data "
+    budget = ctx.scale.short() + (f" ({exp.scale_note})" if exp.scale_note else "")
+    _log(f"[{exp.script}] {exp.title}\n[{exp.script}] scale {budget}, metric {ctx.metric}, data "
          f"{dataset_label(ctx)}, {len(exp.points)} points x seeds = {len(all_jobs)} jobs{shard}; out "
          f"{repo_relative(ctx.out)}, runs {repo_relative(ctx.runs_dir)}")
     per_point, counts = _run_points(exp, ctx, jobs, network, t_start)
