@@ -159,6 +159,7 @@ def build_generator(cfg, out_shape, cond_classes=0, name="generator", spectral_n
         return keras.Model(inp, out, name=name)
     _, Deconv = _conv_classes(cfg.conv_impl)
     project, upconvs, _, _ = LAYOUTS[cfg.layout]
+    attended = False
     if project is None:
         h = layers.Reshape((1, 1, z_dim), name="reshape_z")(inp)
     else:
@@ -168,7 +169,7 @@ def build_generator(cfg, out_shape, cond_classes=0, name="generator", spectral_n
         h = layers.Reshape((ph, pw, pc), name="reshape")(h)
         h = _bn(cfg, "project_bn")(h)
         h = layers.LeakyReLU(cfg.lrelu_slope, name="project_lrelu")(h)
-    h, attended = _attention(cfg, h, attn_res, spectral_norm, project is None)
+        h, attended = _attention(cfg, h, attn_res, spectral_norm, False)
     for i, spec in enumerate(upconvs):
         last = i == len(upconvs) - 1
         k, s, o = parse_layer(spec, out_channels=out_shape[-1])

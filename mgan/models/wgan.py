@@ -102,6 +102,11 @@ class WGAN(GANModel):
                 "norm_eps": self.norm_eps}
 
     @property
+    def needs_critic_batches(self):
+        """The fit batches carry one real batch per critic step (``critic_fit_batches``; the runner builds them)."""
+        return True
+
+    @property
     def schedule(self):
         """The keyword arguments of :func:`critic_steps` for this model."""
         return dict(n_critic=self.n_critic, burst_steps=self.burst_steps, burst_first=self.burst_first,
