@@ -119,10 +119,10 @@ class WGAN(GANModel):
     @property
     def timing_iteration(self):
         """The first generator iteration with ``n_critic`` critic steps (benchmarks time steady-state iterations)."""
-        t = self.burst_first
-        while critic_steps(t, **self.schedule) != self.n_critic:
-            t += 1
-        return t
+        first = self.burst_first
+        steady = [t for t in range(first, first + self.burst_every + 2) if critic_steps(t, **self.schedule) ==
+                  self.n_critic]
+        return steady[0] if steady else first  # (every iteration a burst when burst_every is 1)
 
     def iteration_passes(self):
         # per critic step: G fwd (1), D(x) and D(G(z)) fwd + weight bwd (2 + 2); WGAN-GP adds D(x̂) fwd, input bwd
