@@ -11,7 +11,9 @@ the Table 3 time column (`mgan.timing.measure_interleaved`). Prints the median m
 ratio to DCGAN in the same layout and conv_impl, and the achieved GFLOP/s from the counted multiply-adds
 (`mgan.timing.iteration_macs`). With --torch_python the reference script ../shared/tools/torch_dmgan_step.py (a
 DMGAN iteration in PyTorch; never a dependency of the package) runs in the same invocation for each layout, and the
-Keras/PyTorch ratio is printed. New models join by registering in mgan.models.MODELS.
+Keras/PyTorch ratio is printed. New models join by registering in mgan.models.MODELS (the baselines WGAN, WGAN-GP
+and SAGAN included: an iteration of WGAN / WGAN-GP is one generator step with its n_critic = 5 critic steps, timed at
+a steady-state iteration, not one of WGAN's 100-step bursts; their critic steps all read the one fixed batch).
 """
 import os
 import platform

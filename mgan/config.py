@@ -27,8 +27,10 @@ class TrainConfig:
     celeba_crop: int = _f(108, "CelebA center-crop size before resizing to 64x64 (carpedm20/DCGAN-tensorflow: 108)")
     synthetic_seed: int = _f(0, "seed of the KM-GAN synthetic stand-in data set (§6.7)")
     # length and batching
-    steps: int = _f(0, "training iterations (one D step + G step each); 0 = --epochs over the data (D28)")
-    epochs: float = _f(25.0, "training length in epochs when --steps=0 (D28: 25, carpedm20/DCGAN-tensorflow)")
+    steps: int = _f(0, "training iterations (one D step + G step each; WGAN, WGAN-GP: one generator step with its "
+                       "critic steps); 0 = --epochs over the data (D28)")
+    epochs: float = _f(25.0, "training length in epochs when --steps=0 (D28: 25, carpedm20/DCGAN-tensorflow): "
+                             "epochs x examples / batch_size iterations (WGAN's critic reads more batches than that)")
     batch_size: int = _f(64, "mini-batch size m (DMGAN: 64 for all models; MBGAN on its own layouts: 128 unless set, "
                              "D24)")
     seed: int = _f(0, "seed of weights, data order and noise")
@@ -46,8 +48,15 @@ class TrainConfig:
     init_stddev: float = _f(0.02, "kernel init N(0, stddev) (D17)")
     literal_output_block: bool = _f(False, "G output block UpConv->BN->LReLU->tanh as Table 1 prints it (D4)")
     # optimisation
-    lr: float = _f(2e-4, "Adam learning rate (both networks)")
-    adam_betas: str = _f("0.5,0.999", "Adam beta1,beta2 (D1); the literal reading of DMGAN is 0.9,0.99")
+    lr: float = _f(-1.0, "learning rate of G, and of D unless --d_lr is set; -1 = the model's default: 2e-4 for "
+                         "DMGAN, DCGAN and MBGAN (D1), 5e-5 for WGAN, 1e-4 for WGAN-GP and SAGAN (§9)")
+    adam_betas: str = _f("auto", "Adam beta1,beta2; auto = the model's default: 0.5,0.999 (D1; the literal reading of "
+                                 "DMGAN is 0.9,0.99), 0.0,0.9 for WGAN-GP and SAGAN (§9)")
+    optimizer: str = _f("auto", "optimizer of both networks of WGAN, WGAN-GP and SAGAN (the other models use Adam, "
+                                "D1): auto = RMSprop for WGAN (Arjovsky et al.), Adam for WGAN-GP and SAGAN",
+                        ["auto", "adam", "rmsprop"])
+    d_lr: float = _f(-1.0, "learning rate of D (the critic) of WGAN, WGAN-GP and SAGAN; -1 = the model's default: "
+                           "4e-4 for SAGAN (Zhang et al.: TTUR), --lr for WGAN and WGAN-GP")
     n_gen: int = _f(1, "generator steps per iteration (D9)")
     clip: float = _f(-1.0, "weight clipping c for D (DMGAN: 0.1); -1 = model default, 0 = off")
     clip_scope: str = _f("all", "variables clipped (D8): all trainable D variables | kernels only", ["all", "kernels"])
@@ -75,6 +84,19 @@ class TrainConfig:
                                     "class_matched (anchor of the positive's class, same batch) | independent (a "
                                     "second real batch) | permute (the batch permuted)",
                             ["auto", "class_matched", "independent", "permute"])
+    # baselines (METHODS §9)
+    n_critic: int = _f(5, "WGAN, WGAN-GP: critic steps per generator iteration (5)")
+    critic_burst_steps: int = _f(100, "WGAN: critic steps of the burst iterations (martinarjovsky/WassersteinGAN: 100)")
+    critic_burst_first: int = _f(25, "WGAN: the first this many generator iterations are burst iterations (25)")
+    critic_burst_every: int = _f(500, "WGAN: so is every generator iteration that is a multiple of this (500; 0 = none "
+                                      "besides the first ones)")
+    gp_weight: float = _f(10.0, "WGAN-GP: λ, the weight of the gradient penalty (Gulrajani et al.: 10)")
+    d_norm: str = _f("auto", "normalization after the D convs of WGAN, WGAN-GP and SAGAN: auto = batch for WGAN (as "
+                             "the reference code), none for WGAN-GP (Gulrajani et al.: no BN in the critic; 'layer' is "
+                             "their suggested alternative) and SAGAN (spectral normalization instead)",
+                     ["auto", "batch", "layer", "none"])
+    attn_res: int = _f(16, "SAGAN: the self-attention block follows the layer making this resolution in G and in D "
+                           "(16 or 8 at 32x32, Zhang et al.)")
     # sampling
     sample_bn: str = _f("inference", "G BN mode when sampling (D22)", ["inference", "batch"])
     # run machinery
@@ -87,6 +109,8 @@ class TrainConfig:
     progress: bool = _f(True, "show a progress bar")
 
     def betas(self):
+        if self.adam_betas == "auto":
+            raise ConfigError("--adam_betas=auto is resolved by mgan.models.resolve before the betas are read")
         try:
             b1, b2 = (float(v) for v in self.adam_betas.split(","))
         except ValueError:
@@ -109,11 +133,21 @@ def field_choices(name):
     return TrainConfig.__dataclass_fields__[name].metadata.get("choices")
 
 
+# Fields only some models use (help texts name them): any other model refuses a value other than the default, and
+# the run-store keys of the other models leave them out (mgan.experiments.runs.MODEL_FIELDS).
+BASELINE_FIELDS = {"optimizer": ("wgan", "wgan_gp", "sagan"), "d_lr": ("wgan", "wgan_gp", "sagan"),
+                   "n_critic": ("wgan", "wgan_gp"), "critic_burst_steps": ("wgan",), "critic_burst_first": ("wgan",),
+                   "critic_burst_every": ("wgan",), "gp_weight": ("wgan_gp",), "d_norm": ("wgan", "wgan_gp", "sagan"),
+                   "attn_res": ("sagan",)}
+
 # Counts that must be at least 1.
-POSITIVE_FIELDS = ("batch_size", "z_dim", "feature_dim", "n_gen", "checkpoint_every", "log_every", "keep_checkpoints")
-# Real values that must be > 0, and those that must be >= 0.
-POSITIVE_REALS = ("width", "lr", "bn_epsilon", "init_stddev", "norm_eps", "wa_eps")
-NON_NEGATIVE = ("steps", "sample_every", "seed", "synthetic_seed", "lam", "gamma", "lrelu_slope", "alpha")
+POSITIVE_FIELDS = ("batch_size", "z_dim", "feature_dim", "n_gen", "checkpoint_every", "log_every", "keep_checkpoints",
+                   "n_critic", "critic_burst_steps", "attn_res")
+# Real values that must be > 0, those that must be > 0 or -1 (the model's default), and those that must be >= 0.
+POSITIVE_REALS = ("width", "bn_epsilon", "init_stddev", "norm_eps", "wa_eps")
+AUTO_POSITIVE_REALS = ("lr", "d_lr")
+NON_NEGATIVE = ("steps", "sample_every", "seed", "synthetic_seed", "lam", "gamma", "lrelu_slope", "alpha",
+                "critic_burst_first", "critic_burst_every", "gp_weight")
 
 
 def _bad(name, value, rule):
@@ -131,6 +165,9 @@ def _check_numbers(cfg):
     for name in POSITIVE_REALS:
         if getattr(cfg, name) <= 0:
             raise _bad(name, getattr(cfg, name), "it must be > 0")
+    for name in AUTO_POSITIVE_REALS:
+        if getattr(cfg, name) <= 0 and getattr(cfg, name) != -1:
+            raise _bad(name, getattr(cfg, name), "it must be > 0, or -1 for the model's default")
     for name in NON_NEGATIVE:
         if getattr(cfg, name) < 0:
             raise _bad(name, getattr(cfg, name), "it must be >= 0" + (" (0 = only the final grid)"
@@ -150,9 +187,20 @@ def validate(cfg):
         if choices and getattr(cfg, f.name) not in choices:
             raise ConfigError(f"--{f.name}={getattr(cfg, f.name)!r} is not valid; choose one of {choices}")
     _check_numbers(cfg)
-    b1, b2 = cfg.betas()
-    if not (0 <= b1 < 1 and 0 <= b2 < 1):
-        raise _bad("adam_betas", cfg.adam_betas, "both betas must lie in [0, 1)")
+    check_model_fields(cfg)
+    if cfg.adam_betas != "auto":
+        b1, b2 = cfg.betas()
+        if not (0 <= b1 < 1 and 0 <= b2 < 1):
+            raise _bad("adam_betas", cfg.adam_betas, "both betas must lie in [0, 1)")
+
+
+def check_model_fields(cfg):
+    """ConfigError when a field of :data:`BASELINE_FIELDS` is set for a model that does not use it."""
+    for name, owners in BASELINE_FIELDS.items():
+        default = TrainConfig.__dataclass_fields__[name].default
+        if cfg.model not in owners and getattr(cfg, name) != default:
+            raise ConfigError(f"--{name} applies to --model={' | '.join(owners)} only, not to --model={cfg.model}; "
+                              f"remove it (default {default!r})")
 
 
 def steps_for(cfg, n_examples):

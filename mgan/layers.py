@@ -1,4 +1,7 @@
-"""Fast drop-in convolution layers for CPU training (issue 4).
+"""Custom layers: fast drop-in convolution layers for CPU training (issue 4) and SAGAN's self-attention block.
+
+`SelfAttention` (Zhang et al. 2019, SAGAN, METHODS §9) is documented in its class; the rest of this docstring is
+about the convolutions.
 
 `FastConv2D` and `FastConv2DTranspose` subclass `keras.layers.Conv2D` / `keras.layers.Conv2DTranspose`.  They keep the
 constructor, the variables (`kernel`, `bias`: same names, shapes and Keras layouts), `get_config` and serialization of
@@ -49,7 +52,7 @@ import contextlib
 import keras
 import tensorflow as tf
 
-__all__ = ["FastConv2D", "FastConv2DTranspose", "choose_impl", "set_impl_override", "impl_override",
+__all__ = ["FastConv2D", "FastConv2DTranspose", "SelfAttention", "choose_impl", "set_impl_override", "impl_override",
            "onednn_enabled"]
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -283,3 +286,65 @@ class FastConv2DTranspose(keras.layers.Conv2DTranspose):
         outputs = fast_conv2d_transpose(tf.convert_to_tensor(inputs), tf.convert_to_tensor(self.kernel),
                                         int(self.strides[0]))
         return _finish(self, outputs)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# SAGAN self-attention
+
+@keras.saving.register_keras_serializable(package="mgan")
+class SelfAttention(keras.layers.Layer):
+    """SAGAN's self-attention block (Zhang et al. 2019, arXiv 1805.08318, Eqs. 1-3, in the form of METHODS §9).
+
+    On a feature map x [B, H, W, C] with N = H·W positions: f, g are 1x1 convs to C̄ = max(1, C // ``key_ratio``)
+    channels and h a 1x1 conv to C channels (with biases); s_ij = f(x_i)ᵀ g(x_j); β_j,i = softmax_i(s_ij) (Eq. 1);
+    o_j = Σ_i β_j,i h(x_i) (Eq. 2 without the later version's output conv v); y = γ·o + x (Eq. 3) with γ a trainable
+    scalar initialised to 0, so the block starts as the identity. ``spectral_norm`` wraps f, g and h in
+    ``keras.layers.SpectralNormalization`` (SAGAN normalises every layer).
+    """
+
+    def __init__(self, key_ratio=8, spectral_norm=False, kernel_initializer="glorot_uniform", **kwargs):
+        super().__init__(**kwargs)
+        if int(key_ratio) < 1:
+            raise ValueError(f"key_ratio must be >= 1 (C / channels of f and g), got {key_ratio}")
+        self.key_ratio = int(key_ratio)
+        self.spectral_norm = bool(spectral_norm)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+    def _conv(self, filters, name):
+        conv = keras.layers.Conv2D(filters, 1, kernel_initializer=self.kernel_initializer, name=name)
+        return keras.layers.SpectralNormalization(conv, name=f"{name}_sn") if self.spectral_norm else conv
+
+    def build(self, input_shape):
+        channels = int(input_shape[-1])
+        self.key_channels = max(1, channels // self.key_ratio)
+        self.f = self._conv(self.key_channels, "f")
+        self.g = self._conv(self.key_channels, "g")
+        self.h = self._conv(channels, "h")
+        for conv in (self.f, self.g, self.h):
+            conv.build(input_shape)
+        self.gamma = self.add_weight(shape=(), initializer="zeros", trainable=True, name="gamma")
+
+    def call(self, x, training=False):
+        shape = tf.shape(x)
+        n = shape[1] * shape[2]
+
+        def flat(t):
+            return tf.reshape(t, tf.stack([shape[0], n, tf.shape(t)[-1]]))
+
+        f, g, h = (flat(conv(x, training=training)) for conv in (self.f, self.g, self.h))
+        beta = tf.nn.softmax(tf.einsum("bic,bjc->bji", f, g), axis=-1)  # β[b, j, i], a softmax over i
+        o = tf.reshape(tf.einsum("bji,bic->bjc", beta, h), shape)
+        return self.gamma * o + x
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def forward_macs(self, input_shape):
+        """Multiply-adds of one example: the three 1x1 convs and the two attention products."""
+        n, c = int(input_shape[-3]) * int(input_shape[-2]), int(input_shape[-1])
+        ck = max(1, c // self.key_ratio)
+        return n * c * (2 * ck + c) + n * n * (ck + c)
+
+    def get_config(self):
+        return {**super().get_config(), "key_ratio": self.key_ratio, "spectral_norm": self.spectral_norm,
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}

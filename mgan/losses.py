@@ -203,3 +203,81 @@ def mbgan_generator_loss(f_real, f_fake, norm_eps=NORM_EPS, sample_weight=None):
     f_real, f_fake = _f32(f_real), _f32(f_fake)
     _check_same_rows(("f_real", "f_fake"), (f_real, f_fake))
     return batch_mean(pairwise_norm(f_real, f_fake, norm_eps), sample_weight)
+
+
+# ----- baselines (METHODS §9) -----------------------------------------------------------------------------------------
+def _scores(name, scores):
+    """Critic outputs as a [m] vector: accepts [m] or [m, 1]."""
+    scores = _f32(scores)
+    if scores.shape.rank == 2 and scores.shape[-1] == 1:
+        scores = scores[:, 0]
+    if scores.shape.rank != 1:
+        raise ValueError(f"{name} must be critic outputs of shape [m] or [m, 1], got {tuple(scores.shape)}")
+    return scores
+
+
+def _weighted_mean(name, scores, sample_weight):
+    return batch_mean(_scores(name, scores), sample_weight)
+
+
+def wgan_critic_loss(real_scores, fake_scores, sample_weight=None):
+    """WGAN critic loss (Arjovsky et al. 2017, Algorithm 1, line 5, as a loss to minimise):
+    L_D = mean_i D(G(z_i)) - mean_i D(x_i). Its negative estimates the Wasserstein-1 distance (up to the Lipschitz
+    constant). martinarjovsky/WassersteinGAN minimises the opposite sign, an equivalent choice. Scores [m] or [m, 1];
+    the two batches may differ in size when ``sample_weight`` is None."""
+    return (_weighted_mean("fake_scores", fake_scores, sample_weight) -
+            _weighted_mean("real_scores", real_scores, sample_weight))
+
+
+def wgan_generator_loss(fake_scores, sample_weight=None):
+    """WGAN / WGAN-GP / SAGAN generator loss (Arjovsky et al. Algorithm 1, line 10; Zhang et al. Eq. 4):
+    L_G = -mean_i D(G(z_i)). Scores [m] or [m, 1]."""
+    return -_weighted_mean("fake_scores", fake_scores, sample_weight)
+
+
+def interpolates(real, fake, alpha):
+    """x̂_i = α_i x_i + (1 - α_i) x̃_i (Gulrajani et al. 2017, Algorithm 1, line 6), α of shape [m] broadcast over
+    each example's remaining axes."""
+    real, fake, alpha = _f32(real), _f32(fake), _f32(alpha)
+    if real.shape.rank is None or real.shape.rank < 2 or not real.shape.is_compatible_with(fake.shape):
+        raise ValueError(f"real and fake must be batches of the same shape [m, ...], got {tuple(real.shape)} and "
+                         f"{tuple(fake.shape)}")
+    if alpha.shape.rank != 1 or not alpha.shape.is_compatible_with(real.shape[:1]):
+        raise ValueError(f"alpha must hold one mixing weight per example, shape [m] = {tuple(real.shape[:1])}, got "
+                         f"{tuple(alpha.shape)}")
+    alpha = tf.reshape(alpha, [-1] + [1] * (real.shape.rank - 1))
+    return alpha * real + (1.0 - alpha) * fake
+
+
+def gradient_penalty(critic, real, fake, alpha, norm_eps=NORM_EPS, sample_weight=None):
+    """The WGAN-GP gradient penalty before its weight λ: mean_i (||∇_x̂ D(x̂_i)||₂ - 1)².
+
+    Gulrajani et al. 2017 ("Improved Training of Wasserstein GANs", arXiv 1704.00028), Eq. 3:
+    L = E[D(x̃)] - E[D(x)] + λ E_x̂[(||∇_x̂ D(x̂)||₂ - 1)²], with x̂ = α x + (1 - α) x̃ and α ~ U[0, 1] per sample
+    (Algorithm 1, lines 4-7). The norm is sqrt(Σ g² + ``norm_eps``) over all of an example's axes (the ε inside the
+    root keeps the gradient finite at g = 0).
+
+    Args:
+      critic: a callable mapping a batch [m, ...] to scores [m] or [m, 1] (e.g. ``lambda v: D(v, training=True)``).
+        Each score must depend on its own example only (no batch normalization), so that the gradient of the summed
+        scores is the per-example gradient.
+      real, fake: [m, ...] real batch x and generated batch x̃.
+      alpha: [m] mixing weights.
+    Returns a scalar; called under a ``tf.GradientTape`` it is differentiable w.r.t. the critic's weights (the inner
+    gradient is taken with a nested tape).
+    """
+    x_hat = interpolates(real, fake, alpha)
+    with tf.GradientTape() as tape:
+        tape.watch(x_hat)
+        total = tf.reduce_sum(_scores("critic(x_hat)", critic(x_hat)))
+    grads = tape.gradient(total, x_hat)
+    norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=list(range(1, x_hat.shape.rank))) + norm_eps)
+    return batch_mean(tf.square(norms - 1.0), sample_weight)
+
+
+def hinge_discriminator_loss(real_scores, fake_scores, sample_weight=None):
+    """SAGAN hinge loss (Zhang et al. 2019, Eq. 4; Lim & Ye 2017): L_D = mean_i max(0, 1 - D(x_i)) +
+    mean_i max(0, 1 + D(G(z_i))). Scores [m] or [m, 1]."""
+    real = tf.nn.relu(1.0 - _scores("real_scores", real_scores))
+    fake = tf.nn.relu(1.0 + _scores("fake_scores", fake_scores))
+    return batch_mean(real, sample_weight) + batch_mean(fake, sample_weight)

@@ -101,11 +101,51 @@ def _bn(cfg, name):
     return layers.BatchNormalization(momentum=cfg.bn_momentum, epsilon=cfg.bn_epsilon, name=name)
 
 
-def build_generator(cfg, out_shape, cond_classes=0, name="generator"):
+def _sn(layer, spectral_norm):
+    """``layer`` wrapped in ``keras.layers.SpectralNormalization`` (SAGAN, Miyato et al. 2018) when asked."""
+    return layers.SpectralNormalization(layer, name=f"{layer.name}_sn") if spectral_norm else layer
+
+
+def _attention(cfg, h, attn_res, spectral_norm, done):
+    """h followed by SAGAN's self-attention block if h is the first feature map of resolution ``attn_res``."""
+    if done or not attn_res or h.shape[1] != attn_res:
+        return h, done
+    from mgan.layers import SelfAttention
+    block = SelfAttention(spectral_norm=spectral_norm, kernel_initializer=_init(cfg), name=f"attention{attn_res}")
+    return block(h), True
+
+
+def attention_resolutions(layout):
+    """The resolutions of hidden feature maps that both networks of ``layout`` have (SAGAN's ``attn_res``)."""
+    if LAYOUTS.get(layout) is None:
+        return []
+    project, upconvs, convs, (size, _) = LAYOUTS[layout]
+    g_sizes, res = set(), project[0] if project else 1
+    if project:
+        g_sizes.add(res)
+    for spec in upconvs[:-1]:
+        res *= parse_layer(spec, 1)[1]
+        g_sizes.add(res)
+    d_sizes, res = set(), size
+    for spec in convs:
+        res //= parse_layer(spec)[1]
+        d_sizes.add(res)
+    return sorted(g_sizes & d_sizes)
+
+
+def check_attn_res(layout, attn_res):
+    valid = attention_resolutions(layout)
+    if attn_res not in valid:
+        raise ValueError(f"--attn_res={attn_res}: the {layout!r} networks have no hidden {attn_res}x{attn_res} "
+                         f"feature map in both G and D; choose one of {valid}")
+
+
+def build_generator(cfg, out_shape, cond_classes=0, name="generator", spectral_norm=False, attn_res=0):
     """The generator for data of shape ``out_shape``; its input is z (``cfg.z_dim``) plus a one-hot y when conditional.
 
     ``cfg`` needs: layout, width, z_dim, conv_impl, bn_momentum, bn_epsilon, lrelu_slope, init_stddev,
-    literal_output_block.
+    literal_output_block. SAGAN: ``spectral_norm`` wraps every conv/dense layer in spectral normalization, and
+    ``attn_res`` > 0 inserts a self-attention block after the first hidden layer of that resolution.
     """
     init = _init(cfg)
     z_dim = cfg.z_dim + cond_classes
@@ -119,36 +159,45 @@ def build_generator(cfg, out_shape, cond_classes=0, name="generator"):
         return keras.Model(inp, out, name=name)
     _, Deconv = _conv_classes(cfg.conv_impl)
     project, upconvs, _, _ = LAYOUTS[cfg.layout]
+    attended = False
     if project is None:
         h = layers.Reshape((1, 1, z_dim), name="reshape_z")(inp)
     else:
         ph, pw, pc = project
         pc = _scaled(pc, cfg.width)
-        h = layers.Dense(ph * pw * pc, kernel_initializer=init, name="project")(inp)
+        h = _sn(layers.Dense(ph * pw * pc, kernel_initializer=init, name="project"), spectral_norm)(inp)
         h = layers.Reshape((ph, pw, pc), name="reshape")(h)
         h = _bn(cfg, "project_bn")(h)
         h = layers.LeakyReLU(cfg.lrelu_slope, name="project_lrelu")(h)
+        h, attended = _attention(cfg, h, attn_res, spectral_norm, False)
     for i, spec in enumerate(upconvs):
         last = i == len(upconvs) - 1
         k, s, o = parse_layer(spec, out_channels=out_shape[-1])
         if not last:
             o = _scaled(o, cfg.width)
-        h = Deconv(o, k, strides=s, padding="same", kernel_initializer=init, name=f"upconv{i}")(h)
+        h = _sn(Deconv(o, k, strides=s, padding="same", kernel_initializer=init, name=f"upconv{i}"), spectral_norm)(h)
         if not last or cfg.literal_output_block:
             h = _bn(cfg, f"upconv{i}_bn")(h)
             h = layers.LeakyReLU(cfg.lrelu_slope, name=f"upconv{i}_lrelu")(h)
+        if not last:
+            h, attended = _attention(cfg, h, attn_res, spectral_norm, attended)
     out = layers.Activation("tanh", name="tanh")(h)
+    if attn_res and not attended:
+        raise ValueError(f"layout {cfg.layout!r}: the generator has no hidden {attn_res}x{attn_res} feature map")
     if tuple(out.shape[1:]) != tuple(out_shape):
         raise ValueError(f"layout {cfg.layout!r} makes {tuple(out.shape[1:])}, data needs {tuple(out_shape)}")
     return keras.Model(inp, out, name=name)
 
 
-def build_discriminator(cfg, in_shape, head_dim, cond_classes=0, name="discriminator", norm="batch"):
+def build_discriminator(cfg, in_shape, head_dim, cond_classes=0, name="discriminator", norm="batch",
+                        spectral_norm=False, attn_res=0):
     """The discriminator: conv stack (BN + LReLU after every conv) and a linear FC head of ``head_dim`` units.
 
     With ``cond_classes > 0`` the model takes ``[x, onehot_y]`` and concatenates constant one-hot maps to the image
     (carpedm20 ``conv_cond_concat``), used by conditional baselines only (D20, D29). ``norm`` is ``'batch'``
     (default), ``'layer'`` or ``'none'`` (WGAN-GP critics). Returns features (or logits) of shape [N, head_dim].
+    SAGAN: ``spectral_norm`` wraps every conv and the head in spectral normalization, and ``attn_res`` > 0 inserts
+    a self-attention block after the first conv block whose output has that resolution.
     """
     init = _init(cfg)
     x_in = keras.Input(tuple(in_shape), name="x")
@@ -169,9 +218,11 @@ def build_discriminator(cfg, in_shape, head_dim, cond_classes=0, name="discrimin
             h = layers.LeakyReLU(cfg.lrelu_slope, name=f"lrelu{i}")(h)
     else:
         Conv, _ = _conv_classes(cfg.conv_impl)
+        attended = False
         for i, spec in enumerate(LAYOUTS[cfg.layout][2]):
             k, s, o = parse_layer(spec)
-            h = Conv(_scaled(o, cfg.width), k, strides=s, padding="same", kernel_initializer=init, name=f"conv{i}")(h)
+            conv = Conv(_scaled(o, cfg.width), k, strides=s, padding="same", kernel_initializer=init, name=f"conv{i}")
+            h = _sn(conv, spectral_norm)(h)
             if norm == "batch" and (i > 0 or cfg.d_first_bn):
                 h = _bn(cfg, f"conv{i}_bn")(h)
             elif norm == "layer":
@@ -179,6 +230,9 @@ def build_discriminator(cfg, in_shape, head_dim, cond_classes=0, name="discrimin
             elif norm not in ("batch", "layer", "none"):
                 raise ValueError(f"unknown discriminator norm {norm!r}; valid: ['batch', 'layer', 'none']")
             h = layers.LeakyReLU(cfg.lrelu_slope, name=f"conv{i}_lrelu")(h)
+            h, attended = _attention(cfg, h, attn_res, spectral_norm, attended)
+        if attn_res and not attended:
+            raise ValueError(f"layout {cfg.layout!r}: the discriminator has no {attn_res}x{attn_res} feature map")
         h = layers.Flatten(name="flatten")(h)
-    out = layers.Dense(head_dim, kernel_initializer=init, name="head")(h)
+    out = _sn(layers.Dense(head_dim, kernel_initializer=init, name="head"), spectral_norm)(h)
     return keras.Model(inputs if cond_classes else x_in, out, name=name)

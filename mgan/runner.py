@@ -66,6 +66,11 @@ def fit_run(model, cfg, out, dataset, checkpoints, start, total_steps, timer):
         from mgan.models import mbgan
         anchors = data_lib.make_batches(dataset, cfg.batch_size, cfg.seed + mbgan.ANCHOR_SEED_OFFSET, start_step=start)
         batches = mbgan.with_anchor_batches(batches, anchors)
+    if getattr(model, "needs_critic_batches", False):  # WGAN, WGAN-GP: one real batch per critic step
+        from mgan.models import wgan
+        first = wgan.critic_steps_before(start, **model.schedule)
+        batches = wgan.critic_fit_batches(data_lib.make_batches(dataset, cfg.batch_size, cfg.seed, start_step=first),
+                                          start, **model.schedule)
     model.fit(batches, epochs=1, steps_per_epoch=total_steps - start, shuffle=False,
               verbose=1 if cfg.progress else 0,
               callbacks=callbacks.run_callbacks(cfg, out, checkpoints, total_steps, timer))

@@ -21,6 +21,8 @@ def prepare_step(cfg: TrainConfig, example_shape, num_classes=10, seed=0):
     """
     cfg = models.resolve(cfg, tuple(example_shape))
     model = models.build_model(cfg, tuple(example_shape), num_classes)
+    # WGAN times its steady-state iterations (n_critic critic steps), not the 100-step bursts of its first ones
+    model.iteration.assign(getattr(model, "timing_iteration", 0))
     rng = np.random.default_rng(seed)
     m = cfg.batch_size
     x = tf.constant(rng.uniform(-1, 1, size=(m,) + tuple(example_shape)).astype("float32"))
@@ -65,20 +67,26 @@ def measure_interleaved(cfgs, example_shape, num_classes=10, warmup=10, iters=10
 
 
 def forward_macs(keras_model):
-    """Multiply-adds of one forward pass of one example through the conv, transposed-conv and dense layers."""
+    """Multiply-adds of one forward pass of one example through the conv, transposed-conv and dense layers (also when
+    wrapped in spectral normalization) and SAGAN's self-attention blocks."""
     import keras
     total = 0
-    for layer in keras_model.layers:
-        if isinstance(layer, keras.layers.Conv2DTranspose):
-            _, h, w, cin = layer.input.shape
+    for node in keras_model.layers:
+        layer = node.layer if isinstance(node, keras.layers.Wrapper) else node  # the wrapper holds the shapes
+        in_shape, out_shape = (node.input.shape, node.output.shape) if hasattr(layer, "kernel") or hasattr(
+            layer, "forward_macs") else (None, None)
+        if hasattr(layer, "forward_macs"):
+            total += layer.forward_macs(in_shape)
+        elif isinstance(layer, keras.layers.Conv2DTranspose):
+            _, h, w, cin = in_shape
             kh, kw = layer.kernel_size
             total += h * w * kh * kw * cin * layer.filters
         elif isinstance(layer, keras.layers.Conv2D):
-            _, h, w, _ = layer.output.shape
+            _, h, w, _ = out_shape
             kh, kw = layer.kernel_size
-            total += h * w * kh * kw * layer.input.shape[-1] * layer.filters
+            total += h * w * kh * kw * in_shape[-1] * layer.filters
         elif isinstance(layer, keras.layers.Dense):
-            total += int(layer.input.shape[-1]) * layer.units
+            total += int(in_shape[-1]) * layer.units
     return int(total)
 
 

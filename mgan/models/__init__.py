@@ -12,11 +12,14 @@ from typing import Callable
 import keras
 
 from mgan import networks
+from mgan import config as config_lib
 from mgan.config import TrainConfig
 from mgan.models.base import GANModel
 from mgan.models.dcgan import DCGAN
 from mgan.models.dmgan import DMGAN
 from mgan.models.mbgan import MBGAN
+from mgan.models.sagan import SAGAN
+from mgan.models.wgan import WGAN
 
 LABELLED_MODES = ("conditional", "inherit", "single_fake_center")
 
@@ -66,6 +69,42 @@ def _build_mbgan(cfg, example_shape, num_classes):
                  name=cfg.model)
 
 
+def _build_wgan(cfg, example_shape, num_classes):
+    """WGAN and WGAN-GP (METHODS §9): unconditional (D29), 1-unit linear critic with ``d_norm``."""
+    G = networks.build_generator(cfg, example_shape)
+    D = networks.build_discriminator(cfg, example_shape, 1, norm=cfg.d_norm, name="critic")
+    if cfg.model == "wgan":
+        schedule = dict(burst_steps=cfg.critic_burst_steps, burst_first=cfg.critic_burst_first,
+                        burst_every=cfg.critic_burst_every, gp_weight=0.0)
+    else:  # WGAN-GP: n_critic every iteration (Gulrajani et al., Algorithm 1)
+        schedule = dict(burst_first=0, burst_every=0, gp_weight=cfg.gp_weight)
+    return WGAN(G, D, n_critic=cfg.n_critic, **schedule, norm_eps=cfg.norm_eps, num_classes=num_classes,
+                z_dim=cfg.z_dim, noise=cfg.noise, seed=cfg.seed, clip=cfg.clip, clip_scope=cfg.clip_scope,
+                name=cfg.model)
+
+
+def _build_sagan(cfg, example_shape, num_classes):
+    """SAGAN (METHODS §9): spectral normalization on both networks, self-attention at ``attn_res``, no BN in D."""
+    G = networks.build_generator(cfg, example_shape, spectral_norm=True, attn_res=cfg.attn_res)
+    D = networks.build_discriminator(cfg, example_shape, 1, norm=cfg.d_norm, spectral_norm=True,
+                                     attn_res=cfg.attn_res)
+    return SAGAN(G, D, num_classes=num_classes, z_dim=cfg.z_dim, noise=cfg.noise, seed=cfg.seed, clip=cfg.clip,
+                 clip_scope=cfg.clip_scope, name=cfg.model)
+
+
+def _adjust_baseline(cfg, explicit):
+    """D's learning rate defaults to G's (--lr) when the model has no own default; checks of the baseline flags."""
+    updates = {}
+    if cfg.d_lr == -1:
+        updates["d_lr"] = cfg.lr
+    if cfg.model == "wgan_gp" and cfg.d_norm == "batch":
+        raise ValueError("--model=wgan_gp penalises each example's gradient, which batch normalization mixes across "
+                         "the batch (Gulrajani et al. use no BN in the critic); use --d_norm=none or --d_norm=layer")
+    if cfg.model == "sagan":
+        networks.check_attn_res(cfg.layout, cfg.attn_res)
+    return updates
+
+
 MBGAN_PAPER_LAYOUTS = ("mbgan", "celeba64")  # the MBGAN paper's own networks (D3); others: MBGAN as a DMGAN baseline
 MBGAN_PAPER_BATCH = 128  # D24
 
@@ -84,7 +123,15 @@ def _adjust_mbgan(cfg, explicit):
 
 # Adam epsilon of TF1 (tf.train.AdamOptimizer) and PyTorch; Keras 3 would default to 1e-7.
 ADAM_EPSILON = 1e-8
-_DMGAN_DEFAULTS = {"noise": "uniform01", "label_mode": "conditional", "clip": 0.1}
+_D1_OPTIMIZER = {"lr": 2e-4, "adam_betas": "0.5,0.999"}  # Adam of D1, for the DMGAN family, DCGAN and MBGAN
+_DMGAN_DEFAULTS = {"noise": "uniform01", "label_mode": "conditional", "clip": 0.1, **_D1_OPTIMIZER}
+# METHODS §9, each baseline's own paper or reference code
+_WGAN_DEFAULTS = {"noise": "normal", "label_mode": "unlabeled", "clip": 0.01, "optimizer": "rmsprop", "lr": 5e-5,
+                  "adam_betas": "0.5,0.999", "d_norm": "batch"}
+_WGAN_GP_DEFAULTS = {"noise": "normal", "label_mode": "unlabeled", "clip": 0.0, "optimizer": "adam", "lr": 1e-4,
+                     "adam_betas": "0.0,0.9", "d_norm": "none"}
+_SAGAN_DEFAULTS = {"noise": "normal", "label_mode": "unlabeled", "clip": 0.0, "optimizer": "adam", "lr": 1e-4,
+                   "d_lr": 4e-4, "adam_betas": "0.0,0.9", "d_norm": "none"}
 _DMGAN_PAPER_SPLITS = {"cifar10": "train+test"}  # D30: the DMGAN paper's experiments use all 60,000 CIFAR-10 images
 
 
@@ -103,13 +150,24 @@ MODELS = {
     "wadmgan": _dmgan_spec("wadmgan", "DMGAN with weight adaption (Algorithm 2)", {"weight_adaption": True}),
     "dmgan_f": _dmgan_spec("dmgan_f", "DMGAN with fixed centers (γ = 0)", {"gamma": 0.0, "weight_adaption": False}),
     "dcgan": ModelSpec("dcgan", "DCGAN baseline (non-saturating loss)", "dmgan", _build_dcgan,
-                       {"noise": "uniform11", "label_mode": "unlabeled", "clip": 0.0},
+                       {"noise": "uniform11", "label_mode": "unlabeled", "clip": 0.0, **_D1_OPTIMIZER},
                        label_modes=("unlabeled", "conditional"), data_splits=_DMGAN_PAPER_SPLITS),
     # D30: the MBGAN paper trains on the 50,000 CIFAR-10 training images ('train', the default split)
     "mbgan": ModelSpec("mbgan", "MBGAN (triplet hinge with a data-dependent margin, Algorithm 1)", "mbgan",
-                       _build_mbgan, {"noise": "uniform01", "label_mode": "conditional", "clip": 0.0},
+                       _build_mbgan, {"noise": "uniform01", "label_mode": "conditional", "clip": 0.0, **_D1_OPTIMIZER},
                        label_modes=("conditional", "unlabeled"), adjust=_adjust_mbgan),
+    "wgan": ModelSpec("wgan", "WGAN baseline (weight clipping before each critic step, RMSprop)", "dmgan",
+                      _build_wgan, _WGAN_DEFAULTS, label_modes=("unlabeled",), data_splits=_DMGAN_PAPER_SPLITS,
+                      adjust=_adjust_baseline),
+    "wgan_gp": ModelSpec("wgan_gp", "WGAN-GP baseline (gradient penalty)", "dmgan", _build_wgan, _WGAN_GP_DEFAULTS,
+                         label_modes=("unlabeled",), data_splits=_DMGAN_PAPER_SPLITS, adjust=_adjust_baseline),
+    "sagan": ModelSpec("sagan", "SAGAN baseline (self-attention, spectral normalization, hinge loss)", "dmgan",
+                       _build_sagan, _SAGAN_DEFAULTS, label_modes=("unlabeled",), data_splits=_DMGAN_PAPER_SPLITS,
+                       adjust=_adjust_baseline),
 }
+
+
+_NUMERIC_AUTO = ("clip", "lr", "d_lr")  # numeric fields whose -1 means "the model's default"
 
 
 def get_spec(name):
@@ -125,9 +183,10 @@ def resolve(cfg, example_shape, explicit=()):
     """
     spec = get_spec(cfg.model)
     updates = {}
+    config_lib.check_model_fields(cfg)
     for k, v in spec.defaults.items():
         cur = getattr(cfg, k)
-        if cur == "auto" or (k == "clip" and cur < 0):
+        if cur == "auto" or (k in _NUMERIC_AUTO and cur < 0):
             updates[k] = v
     for k, v in spec.fixed.items():
         if k in explicit and getattr(cfg, k) != v:
@@ -152,21 +211,37 @@ def data_split(cfg):
     return get_spec(cfg.model).data_splits.get(cfg.dataset, "train")
 
 
-def adam(cfg, name):
-    """The papers' Adam (D1) for one network: lr and betas of ``cfg``, TF1's epsilon."""
+def adam(cfg, name, lr=None):
+    """The papers' Adam (D1) for one network: lr (default ``cfg.lr``) and betas of ``cfg``, TF1's epsilon."""
     b1, b2 = cfg.betas()
-    return keras.optimizers.Adam(cfg.lr, beta_1=b1, beta_2=b2, epsilon=ADAM_EPSILON, name=name)
+    return keras.optimizers.Adam(cfg.lr if lr is None else lr, beta_1=b1, beta_2=b2, epsilon=ADAM_EPSILON, name=name)
+
+
+# torch.optim.RMSprop as martinarjovsky/WassersteinGAN uses it: decay α 0.99 and step g / (sqrt(v) + 1e-8). Keras 3
+# defaults to rho 0.9 and puts its ε inside the root, g / sqrt(v + ε): ε = 1e-16 = (1e-8)² matches PyTorch's step.
+RMSPROP_RHO = 0.99
+RMSPROP_EPSILON = 1e-16
+
+
+def optimizer(cfg, network):
+    """The optimizer of ``network`` ('d' or 'g') of a resolved config: Adam (D1, or ``--optimizer=adam``) or RMSprop
+    (WGAN), at ``cfg.d_lr`` for D when set, else ``cfg.lr``."""
+    lr = cfg.d_lr if network == "d" and cfg.d_lr > 0 else cfg.lr
+    if cfg.optimizer == "rmsprop":
+        return keras.optimizers.RMSprop(lr, rho=RMSPROP_RHO, epsilon=RMSPROP_EPSILON, name=f"{network}_rmsprop")
+    return adam(cfg, f"{network}_adam", lr)
 
 
 def build_model(cfg, example_shape, num_classes):
-    """The compiled model of a resolved config: networks, model, one Adam per network (``model.fit`` trains it)."""
+    """The compiled model of a resolved config: networks, model, one optimizer per network (``model.fit`` trains
+    it)."""
     spec = get_spec(cfg.model)
     if cfg.label_mode in LABELLED_MODES and num_classes < 2:
         raise ValueError(f"label_mode {cfg.label_mode!r} needs a labelled data set; use --label_mode=unlabeled")
     model = spec.build(cfg, example_shape, num_classes)
-    model.compile(d_optimizer=adam(cfg, "d_adam"), g_optimizer=adam(cfg, "g_adam"), jit_compile=cfg.jit_compile)
+    model.compile(d_optimizer=optimizer(cfg, "d"), g_optimizer=optimizer(cfg, "g"), jit_compile=cfg.jit_compile)
     return model
 
 
-__all__ = ["MODELS", "ModelSpec", "GANModel", "DMGAN", "DCGAN", "MBGAN", "build_model", "resolve", "get_spec",
-           "data_split", "dmgan_paper_split", "MBGAN_PAPER_BATCH", "adam"]
+__all__ = ["MODELS", "ModelSpec", "GANModel", "DMGAN", "DCGAN", "MBGAN", "WGAN", "SAGAN", "build_model", "resolve",
+           "get_spec", "data_split", "dmgan_paper_split", "MBGAN_PAPER_BATCH", "adam", "optimizer"]
