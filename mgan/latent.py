@@ -14,6 +14,7 @@ G_STEP_SALT = 4  # fresh noise of the generator steps of MBGAN (Algorithm 1, ste
 PAIR_SALT = 5  # MBGAN's within-batch anchor choice of iteration t (mgan.models.mbgan.anchor_indices)
 CRITIC_SALT = 6  # WGAN / WGAN-GP critic steps: index iteration * max_critic_steps + step (mgan.models.wgan)
 GP_SALT = 7  # WGAN-GP's mixing weights α, same index as CRITIC_SALT
+INTERP_SALT = 8  # the end points z_l, z_r of interpolation rows (MBGAN Fig. 9, mgan.sampling)
 
 
 def check_noise(noise):

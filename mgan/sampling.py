@@ -49,9 +49,6 @@ def generate(generator, n, *, z_dim, noise, num_classes, conditional, seed, batc
     return x, (None if labels is None else np.asarray(labels, np.int32))
 
 
-INTERP_SALT = 6  # the end points z_l, z_r of interpolation rows (MBGAN Fig. 9)
-
-
 def interpolation_inputs(z_left, z_right, steps):
     """MBGAN Fig. 9: z_m = λ z_l + (1 − λ) z_r for λ from 1 to 0 in ``steps`` equal steps, row by row:
     [rows * steps, z_dim], the first column z_l and the last z_r."""
@@ -69,7 +66,7 @@ def run_interpolation_grid(run_dir, rows=8, steps=10, seed=0):
     run's noise distribution (unconditional generators; a conditional one interpolates within class 0)."""
     generator, manifest = load_run(run_dir)
     cfg = manifest["config"]
-    ends = latent.sample_noise([2 * rows, cfg["z_dim"]], cfg["noise"], [seed, INTERP_SALT]).numpy()
+    ends = latent.sample_noise([2 * rows, cfg["z_dim"]], cfg["noise"], [seed, latent.INTERP_SALT]).numpy()
     z = tf.constant(interpolation_inputs(ends[:rows], ends[rows:], steps))
     conditional = manifest["model"]["conditional"]
     y = tf.zeros([z.shape[0]], tf.int32) if conditional else None

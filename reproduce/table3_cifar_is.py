@@ -9,8 +9,9 @@ architecture) and are scored now (IS, METHODS §10.3). The time column is measur
 mgan.timing.measure_interleaved for each trained model at the run's network width and batch 64 (§10.6), with its ratio
 to DCGAN next to the paper's ratio; the device is recorded. MBGAN (α 200, K 500, DMGAN §4.1) is trained as a DMGAN
 baseline: conditional, the same 'literal' networks, batch 64, the same 60,000 images (the Fig. 7 MBGAN run, shared).
-WGAN, WGAN-GP, KM-GAN and SAGAN show the paper value and "not run yet" (later issues); MLGAN-clipping shows its paper
-value only (METHODS D14).
+WGAN, WGAN-GP and SAGAN follow their own papers and reference code (METHODS §9: losses, optimizers, clipping or
+penalty, self-attention and spectral normalization), unconditional (D29), on the same networks, batch and data. KM-GAN
+shows the paper value and "not run yet" (a later issue); MLGAN-clipping shows its paper value only (METHODS D14).
 """
 import sys
 
@@ -18,11 +19,9 @@ from mgan.experiments import cli, dmgan_baselines, figures, paper_values
 from mgan.experiments.sweep import Experiment, Point, Row
 
 PAPER_DATASET = "cifar10"
-TRAINED = {"DCGAN": "dcgan", "MBGAN": "mbgan", "DMGAN": "dmgan_gamma1.00", "waDMGAN": "wadmgan_gamma1.00"}
-NOT_RUN = {"WGAN": "not run yet: WGAN arrives in a later issue",
-           "WGAN-GP": "not run yet: WGAN-GP arrives in a later issue",
-           "KM-GAN": "not run yet: KM-GAN arrives in a later issue",
-           "SAGAN": "not run yet: SAGAN arrives in a later issue",
+TRAINED = {"DCGAN": "dcgan", "WGAN": "wgan", "MBGAN": "mbgan", "WGAN-GP": "wgan_gp", "SAGAN": "sagan",
+           "DMGAN": "dmgan_gamma1.00", "waDMGAN": "wadmgan_gamma1.00"}
+NOT_RUN = {"KM-GAN": "not run yet: KM-GAN arrives in a later issue",
            "MLGAN-clipping": "paper value, not reproduced (losses unavailable, METHODS D14)"}
 
 
@@ -35,7 +34,8 @@ def declare(ctx):
               Point("wadmgan_gamma1.00", ctx.config("wadmgan", lam=lam, gamma=gamma),
                     title=f"waDMGAN, λ {lam:g}, γ 1",
                     meta={"gamma": gamma, "lam": lam, "series": "waDMGAN"}),
-              dmgan_baselines.mbgan_point(ctx)]
+              dmgan_baselines.mbgan_point(ctx)] + [dmgan_baselines.baseline_point(ctx, m)
+                                                   for m in ("wgan", "wgan_gp", "sagan")]
     rows = []
     for name, mean, std, ms in paper_values.TABLE3:
         rows.append(Row(name, TRAINED.get(name), paper=(mean, std), status=NOT_RUN.get(name),
@@ -50,6 +50,9 @@ def declare(ctx):
                f"DMGAN and waDMGAN use λ {lam:.1f} and γ {gamma:.1f} (D10); DCGAN is the unconditional §9 baseline "
                "(D29) with the same 'literal' networks (D3); MBGAN is conditional (D21) with α 200 and K 500, as the "
                "DMGAN paper states for its MBGAN baseline.",
+               "WGAN, WGAN-GP and SAGAN follow METHODS §9 (their own papers), unconditional (D29), on the same "
+               "backbone; one WGAN / WGAN-GP iteration is one generator step with its critic steps (5; WGAN's "
+               "burst iterations of 100 critic steps are not timed: the timing starts at a steady-state iteration).",
                "The paper's times are from a TitanX under TF 1.3 (and SAGAN's 3563 ms suggests a far larger network "
                "than the backbone); compare ratios only."])
 

@@ -142,7 +142,7 @@ def test_shared_runs_are_trained_once(results):
     # its DCGAN is Fig. 3's (same digits settings).
     assert results["fig5_svhn_samples"]["trained"] == 0
     assert results["fig7_cifar_samples"]["trained"] == 0
-    assert results["table3_cifar_is"]["trained"] == 0
+    assert results["table3_cifar_is"]["trained"] == 3  # only its own baselines: WGAN, WGAN-GP, SAGAN
     f4 = results["fig4_svhn_gamma_sweep"]["results"]["points"]
     f5 = results["fig5_svhn_samples"]["results"]["points"]
     assert f4["gamma0.00"]["per_seed"][0]["run"]["dir"] == f5["gamma0.00"]["per_seed"][0]["run"]["dir"]
@@ -157,17 +157,18 @@ def test_table3_rows_and_timing(results):
     res = results["table3_cifar_is"]["results"]
     rows = {r["name"]: r for r in res["rows"]}
     assert list(rows) == [r[0] for r in paper_values.TABLE3]
-    for name in ("DCGAN", "MBGAN", "DMGAN", "waDMGAN"):
-        assert rows[name]["status"].startswith("scored by this script; run shared")  # Figs. 3, 6 and 7's runs
+    for name in ("DCGAN", "WGAN", "MBGAN", "WGAN-GP", "SAGAN", "DMGAN", "waDMGAN"):
+        shared = name not in ("WGAN", "WGAN-GP", "SAGAN")  # the others are Figs. 3, 6 and 7's runs
+        assert rows[name]["status"].startswith("scored by this script; run shared" if shared else "trained and scored")
         assert rows[name]["ours_ms"] > 0 and rows[name]["ours_ratio"] > 0
         assert rows[name]["paper_ratio"] == pytest.approx(paper_values.table3_ratio_to_dcgan(name))
     assert rows["DCGAN"]["ours_ratio"] == pytest.approx(1.0)
-    for name in ("WGAN", "WGAN-GP", "KM-GAN", "SAGAN"):
-        assert rows[name]["status"].startswith("not run yet") and rows[name]["ours_cell"] == "—"
+    assert rows["KM-GAN"]["status"].startswith("not run yet") and rows["KM-GAN"]["ours_cell"] == "—"
     assert rows["MLGAN-clipping"]["status"] == "paper value, not reproduced (losses unavailable, METHODS D14)"
     assert rows["MLGAN-clipping"]["paper"] == [5.23, None] and rows["MLGAN-clipping"]["paper_ms"] is None
     t = res["timing"]
-    assert t["device"]["cpu_count"] and set(t["rows"]) == {"dcgan", "mbgan", "dmgan_gamma1.00", "wadmgan_gamma1.00"}
+    assert t["device"]["cpu_count"] and set(t["rows"]) == {"dcgan", "wgan", "mbgan", "wgan_gp", "sagan",
+                                                           "dmgan_gamma1.00", "wadmgan_gamma1.00"}
     assert all(r["batch_size"] == 64 and r["width"] == 0.0625 for r in t["rows"].values())
     md = open(os.path.join(results["table3_cifar_is"]["out"], "table.md")).read()
     assert "5.23 (std unknown)" in md and "Ours ratio to DCGAN" in md and "Paper ratio to DCGAN" in md
@@ -195,7 +196,7 @@ def test_rerun_skips_finished_points(env, results):
     before = runs_lib.TRAIN_CALLS["n"]
     res, _ = run(env, "table3_cifar_is")
     assert runs_lib.TRAIN_CALLS["n"] == before
-    assert res["counts"] == {"skipped": 4, "trained": 0, "reused_run": 0}  # DCGAN, MBGAN, DMGAN, waDMGAN
+    assert res["counts"] == {"skipped": 7, "trained": 0, "reused_run": 0}  # every trained row
     assert {p: os.path.getmtime(os.path.join(out, "points", p)) for p in pts} == mtimes  # timing.json included
     assert [os.path.getmtime(os.path.join(g, "generator.keras")) for g in gens] == gen_mtimes
 

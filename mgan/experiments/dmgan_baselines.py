@@ -24,3 +24,13 @@ def mbgan_point(ctx):
     alpha, k = paper_values.MBGAN_AS_BASELINE
     return Point("mbgan", ctx.config("mbgan", alpha=alpha, feature_dim=k, **_dmgan_paper_fields(ctx)),
                  title=f"MBGAN (α {alpha:g}, K {k})", meta={"series": "MBGAN", "alpha": alpha, "K": k})
+
+
+BASELINE_TITLES = {"wgan": "WGAN", "wgan_gp": "WGAN-GP", "sagan": "SAGAN"}
+
+
+def baseline_point(ctx, model):
+    """WGAN, WGAN-GP or SAGAN with its own paper's losses and optimizer (METHODS §9), unconditional (D29), on the
+    DMGAN-paper networks, batch and split."""
+    title = BASELINE_TITLES[model]
+    return Point(model, ctx.config(model, **_dmgan_paper_fields(ctx)), title=title, meta={"series": title})
