@@ -137,6 +137,21 @@ def test_the_margin_decides_whether_d_learns():
     assert moved[200.0]
 
 
+def test_a_saturated_hinge_makes_alpha_irrelevant():
+    """When every triplet's hinge is active (the summed L1 margin at any sizeable α), ∇L_D = ∇(d_pos − d_neg): h
+    carries no gradient, so two α give bit-identical updates (the smoke α sweep found this for 'sum', α 2-200)."""
+    x, y = batch()
+    after = {}
+    for alpha in (20.0, 2000.0):
+        keras.utils.set_random_seed(3)  # the same initial weights for both
+        _, m = make(alpha=alpha, margin_reduction="sum")
+        logs = m.train_step((x, y))
+        assert float(logs["hinge_active"]) == 1.0
+        after[alpha] = [v.numpy() for v in m.discriminator.trainable_variables + m.generator.trainable_variables]
+    for a, b in zip(after[20.0], after[2000.0]):
+        np.testing.assert_array_equal(a, b)
+
+
 # ----- presets, flags and the Keras path ---------------------------------------------------------------------------
 def test_presets_of_d21_and_d24():
     cfg, m = make((32, 32, 3))
