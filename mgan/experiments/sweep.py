@@ -306,7 +306,9 @@ def _run_points(exp, ctx, jobs, network, t_start):
             counts["skipped"] += 1
             continue
         complete = runs_lib.is_complete(runs_lib.run_dir(_seed_config(p, seed), ctx.runs_dir))
-        _log(f"{head}: {'scoring the finished run' if complete else 'training'} "
+        verb = ("scoring the finished run" if exp.score_samples or exp.svm else "using the finished run") \
+            if complete else "training"
+        _log(f"{head}: {verb} "
              f"({p.title or p.label}; run {rkey}) ... (elapsed {_fmt_elapsed(time.time() - t_start)})")
         rec = _run_point(p, seed, ctx, network, exp.svm)
         rec["point_key"] = pkey
