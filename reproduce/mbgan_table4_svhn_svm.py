@@ -18,9 +18,10 @@ define_flags = mbgan_paper.define_svm_flags
 
 
 def declare(ctx):
-    return mbgan_paper.table_experiment(ctx, script="mbgan_table4_svhn_svm", title="MBGAN Table 4: SVM accuracy on SVHN",
-                            fig=("mbgan_fig7_svhn_samples.png", "MBGAN Fig. 7: SVHN samples of DCGAN and MBGAN"),
-                            paper=paper_values.MBGAN_TABLE4_SVM)
+    return mbgan_paper.table_experiment(
+        ctx, script="mbgan_table4_svhn_svm", title="MBGAN Table 4: SVM accuracy on SVHN",
+        fig=("mbgan_fig7_svhn_samples.png", "MBGAN Fig. 7: SVHN samples of DCGAN and MBGAN"),
+        paper=paper_values.MBGAN_TABLE4_SVM)
 
 
 if __name__ == "__main__":

@@ -113,7 +113,8 @@ def sweep_experiment(ctx, script, title, param, values, claims, reductions, poin
                  for v, p in zip(values, pts)]
         sample_figs.append(figures.Samples(
             f"{fig_stem}_{red}.png", f"{title}: samples per {param} ({red} L1 margin)", ncols=len(values),
-            panels=[figures.Panel(f"{param} = {v:g}: the paper says {claims[v]}", p.label) for v, p in zip(values, pts)]))
+            panels=[figures.Panel(f"{param} = {v:g}: the paper says {claims[v]}", p.label)
+                    for v, p in zip(values, pts)]))
     score_fig = figures.Curve(f"{fig_stem.rsplit('_', 1)[0]}_score_vs_{param.lower()}.png", x=param,
                               xlabel=xlabel, log_x=True,
                               title=f"{title}: sample score per {param} (NOT in the paper: a quantitative aid)")

@@ -16,7 +16,8 @@ is ``(x, y)`` with x of shape [k, B, H, W, C], the k = ``critic_steps(t)`` real 
 (:func:`critic_fit_batches` builds this stream from the run's batch stream; ``mgan.runner`` does so by itself). A
 plain batch [B, H, W, C] (``model.fit`` on ordinary batches, the step-time benchmark) is also accepted: its critic
 steps then all read that one batch (in general, critic step i reads batch i mod k). The generator step uses no real
-data (and so no per-example weights; a critic step weights its batch's terms by that batch's weights). Noise: critic step i of iteration t draws z from stream ``latent.CRITIC_SALT`` (WGAN-GP's α from
+data (and so no per-example weights; a critic step weights its batch's terms by that batch's weights). Noise:
+critic step i of iteration t draws z from stream ``latent.CRITIC_SALT`` (WGAN-GP's α from
 ``latent.GP_SALT``) at index t · max_critic_steps + i; the generator step draws fresh z from ``latent.G_STEP_SALT``
 at index t. The schedule depends on the checkpointed ``iteration`` only, so a resumed run continues exactly.
 """
