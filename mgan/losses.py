@@ -281,3 +281,69 @@ def hinge_discriminator_loss(real_scores, fake_scores, sample_weight=None):
     real = tf.nn.relu(1.0 - _scores("real_scores", real_scores))
     fake = tf.nn.relu(1.0 + _scores("fake_scores", fake_scores))
     return batch_mean(real, sample_weight) + batch_mean(fake, sample_weight)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Deep metric learning for classifiers: the IE loss (METHODS §7, D15, reconstructed) and Wen et al.'s center loss
+
+IE_PROJECTIONS = ("gaussian_kernel", "exp_elementwise", "identity")  # METHODS §7.2 `ie_projection`
+
+
+def _check_class_inputs(features, labels, centers):
+    if features.shape.rank != 2 or centers.shape.rank != 2 or labels.shape.rank != 1:
+        raise ValueError(f"features must be [m, d], labels [m] and centers [C, d]; got shapes "
+                         f"{tuple(features.shape)}, {tuple(labels.shape)}, {tuple(centers.shape)}")
+    if not features.shape[1:].is_compatible_with(centers.shape[1:]) or \
+            not features.shape[:1].is_compatible_with(labels.shape):
+        raise ValueError(f"features [m, d], labels [m] and centers [C, d] disagree: shapes {tuple(features.shape)}, "
+                         f"{tuple(labels.shape)}, {tuple(centers.shape)}")
+
+
+def ie_distances(features, centers, projection="gaussian_kernel", bandwidth=1.0):
+    """d_i,j = dist_φ(f_i, c_j) of every feature to every center, shape [m, C] (METHODS §7.2, reconstructed).
+
+    'gaussian_kernel' (default): the squared distance in the feature space of the Gaussian kernel,
+    2 − 2·exp(−‖f − c‖² / (2 s²)), bounded in [0, 2] (s = ``bandwidth``); 'exp_elementwise': ‖exp(f) − exp(c)‖²;
+    'identity': ‖f − c‖² (ablation).
+    """
+    f, c = _f32(features), _f32(centers)
+    if projection == "exp_elementwise":
+        f, c = tf.exp(f), tf.exp(c)
+    elif projection not in IE_PROJECTIONS:
+        raise ValueError(f"unknown IE projection {projection!r}; valid: {list(IE_PROJECTIONS)}")
+    sq = tf.reduce_sum(tf.square(f[:, None, :] - c[None, :, :]), axis=-1)
+    if projection == "gaussian_kernel":
+        if not bandwidth > 0:
+            raise ValueError(f"the Gaussian-kernel bandwidth must be > 0, got {bandwidth}")
+        return 2.0 - 2.0 * tf.exp(-sq / (2.0 * float(bandwidth) ** 2))
+    return sq
+
+
+def ie_hinge(features, labels, centers, margin=0.5, projection="gaussian_kernel", bandwidth=1.0):
+    """Per-sample IE hinge max(0, margin + d_i,y_i − (1/(C−1)) Σ_{j≠y_i} d_i,j), shape [m] (METHODS §7.2, D15).
+
+    Every class center enters the mean over the other classes, whether or not its class is in the batch.
+    """
+    f, c = _f32(features), _f32(centers)
+    y = tf.cast(tf.convert_to_tensor(labels), tf.int32)
+    _check_class_inputs(f, y, c)
+    n_classes = c.shape[0] if c.shape[0] is not None else tf.shape(c)[0]
+    d = ie_distances(f, c, projection, bandwidth)
+    own = tf.gather(d, y, axis=1, batch_dims=1)
+    mean_other = (tf.reduce_sum(d, axis=1) - own) / tf.cast(n_classes - 1, tf.float32)
+    return tf.nn.relu(float(margin) + own - mean_other)
+
+
+def ie_loss(features, labels, centers, margin=0.5, projection="gaussian_kernel", bandwidth=1.0, sample_weight=None):
+    """L_IE = batch mean of :func:`ie_hinge` (METHODS §7.2; before the weight w of L_total = CE + w·L_IE)."""
+    return batch_mean(ie_hinge(features, labels, centers, margin, projection, bandwidth), sample_weight)
+
+
+def center_loss(features, labels, centers, sample_weight=None):
+    """Wen et al. (2016) center loss, batch mean of ½‖f_i − c_{y_i}‖² (their Eq. 2 divided by the batch size, as
+    their implementation does). Wen et al.'s centers move by :func:`mgan.centers.update_centers`, not by this
+    loss's gradient (the caller holds them in a non-trainable variable)."""
+    f, c = _f32(features), _f32(centers)
+    y = tf.cast(tf.convert_to_tensor(labels), tf.int32)
+    _check_class_inputs(f, y, c)
+    return batch_mean(0.5 * squared_distance(f, tf.gather(c, y)), sample_weight)

@@ -1,0 +1,91 @@
+"""Training and scoring one point of the IE-loss experiment with Keras ``fit`` (see
+:mod:`mgan.experiments.ie_classification`)."""
+import time
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from mgan import data as data_lib
+from mgan.metrics.classifier import split_train_test
+from mgan.models.metric_classifier import MetricClassifier
+
+
+@dataclass
+class SplitData:
+    train: data_lib.ArrayDataset  # the training images (batched by mgan.data.make_batches)
+    x_test: np.ndarray
+    y_test: np.ndarray
+    test: dict  # which split is the test split, its source and size
+    identity: dict
+
+
+def load_split(dataset, data_dir):
+    """The training split and the test split (or, for a data set without one, a fixed held-out 20%)."""
+    x_tr, y_tr, x_te, y_te, train, test_desc = split_train_test(dataset, data_dir, seed=0)
+    ds = data_lib.ArrayDataset(name=train.name, x=x_tr, y=np.asarray(y_tr, np.int32), num_classes=train.num_classes,
+                               source=train.source, split=train.split)
+    identity = data_lib.data_identity(train) or {"name": train.name, "source": data_lib.portable_source(train.source)}
+    return SplitData(ds, x_te, np.asarray(y_te, np.int32), test_desc, identity)
+
+
+class _EpochCheckpoint(keras.callbacks.Callback):
+    """A ``tf.train.CheckpointManager`` save at the end of every Keras epoch, numbered by the epoch."""
+
+    def __init__(self, manager):
+        super().__init__()
+        self.manager = manager
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs and not all(np.isfinite(v) for v in logs.values() if np.isscalar(v)):
+            return  # TerminateOnNaN stops the run; keep the last good checkpoint
+        self.manager.save(checkpoint_number=epoch + 1)
+
+
+def build_model(cfg, data):
+    keras.utils.set_random_seed(cfg["seed"])
+    model = MetricClassifier(data.train.example_shape, data.train.num_classes, net=cfg["net"],
+                             feature_dim=cfg["feature_dim"], width=cfg["width"], loss=cfg["loss"],
+                             loss_options=cfg["loss_options"])
+    model.compile(optimizer=keras.optimizers.Adam(cfg["lr"]),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    model.optimizer.build(model.trainable_variables)  # its slots exist before a checkpoint is restored
+    return model
+
+
+def _restore(model, directory):
+    """(manager, epochs already done): the point's checkpoints, restored when there are any."""
+    ckpt = tf.train.Checkpoint(model=model, optimizer=model.optimizer)
+    manager = tf.train.CheckpointManager(ckpt, directory, max_to_keep=1)
+    if manager.latest_checkpoint is None:
+        return manager, 0
+    ckpt.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+    return manager, int(manager.latest_checkpoint.rsplit("-", 1)[1])
+
+
+def train_point(cfg, data, directory, total_steps, verbose=2):
+    """Train (or resume) one point; returns (model, facts). ``facts['status']`` is 'done' or 'nan'."""
+    model = build_model(cfg, data)
+    manager, done_epochs = _restore(model, directory)
+    every = cfg["checkpoint_every"]
+    epochs = total_steps // every
+    t0 = time.time()
+    history = model.fit(data_lib.make_batches(data.train, cfg["batch_size"], cfg["seed"], done_epochs * every),
+                        steps_per_epoch=every, epochs=epochs, initial_epoch=done_epochs, verbose=verbose, shuffle=False,
+                        callbacks=[keras.callbacks.TerminateOnNaN(), _EpochCheckpoint(manager)])
+    last = {k: float(v[-1]) for k, v in history.history.items()} if history.history else {}
+    finite = all(np.isfinite(v) for v in last.values())
+    return model, {"status": "done" if finite else "nan", "resumed_from_step": done_epochs * every,
+                   "train_seconds_this_invocation": round(time.time() - t0, 1), "last_logs": last}
+
+
+def score_point(model, data, batch_size=500):
+    """Test accuracy and the test features (for the statistics and the 2-D plot), the network in inference mode."""
+    x = data_lib.to_unit_range(data.x_test)
+    feats, correct = [], 0
+    for i in range(0, len(x), batch_size):
+        f = model.embed(x[i:i + batch_size])
+        correct += int(np.sum(np.argmax(model.head(f).numpy(), axis=1) == data.y_test[i:i + batch_size]))
+        feats.append(f.numpy())
+    return correct / len(x), np.concatenate(feats)
