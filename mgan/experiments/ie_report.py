@@ -94,7 +94,8 @@ def render_markdown(ctx, results):
 
 
 def plot_features(ctx, records, path):
-    """One scatter panel per loss of the 2-D MNIST runs' test features (2,000 points), statistics in the titles."""
+    """One scatter panel per loss of the 2-D MNIST runs' test features (2,000 points); test accuracy above and the
+    intra-/inter-class distance statistics (:func:`feature_statistics`, all test images) under each panel."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -108,8 +109,9 @@ def plot_features(ctx, records, path):
         d = np.load(os.path.join(ctx.out, "points", r["label"] + ".features.npz"))
         sc = ax.scatter(d["features"][:, 0], d["features"][:, 1], c=d["labels"], cmap="tab10", s=3, vmin=0, vmax=9)
         s = r["feature_stats"]
-        ax.set_title(f"{LOSS_TITLES[r['config']['loss']]}\nacc {100 * r['test_accuracy']:.1f}%, "
-                     f"intra/inter {s['ratio']:.3f}", fontsize=9)
+        ax.set_title(f"{LOSS_TITLES[r['config']['loss']]}\ntest accuracy {100 * r['test_accuracy']:.1f}%",
+                     fontsize=9)
+        ax.set_xlabel(f"intra {s['intra']:.3g}, inter {s['inter']:.3g}, intra/inter {s['ratio']:.3f}", fontsize=9)
         ax.set_xticks([]), ax.set_yticks([])
     fig.colorbar(sc, ax=axes[0].tolist(), ticks=range(10), shrink=0.8, label="digit")
     fig.suptitle(f"MNIST test features, feature dimension 2 ({ctx.scale.name} scale; IE loss reconstructed)",
