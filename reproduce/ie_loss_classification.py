@@ -40,12 +40,15 @@ def define_flags(fv):
     flags.DEFINE_enum("ie_centers", "update_rule", list(CENTER_MODES), "IE centers: center-loss rule or trainable", **d)
     flags.DEFINE_float("center_weight", 0.003, "λ of the center-loss baseline (Wen et al. 2016)", **d)
     flags.DEFINE_float("center_rate", 0.5, "α of the center update rule (Wen et al. 2016; both losses)", **d)
+    flags.DEFINE_integer("bn_recalibration_batches", 50, "before testing, re-estimate the BN statistics as the "
+                         "average over this many training batches (precise BN); 0: Keras' moving averages", **d)
     flags.DEFINE_string("data_dir", None, "directory of the data set npz files (else $MGAN_DATA_DIR, then TFDS)", **d)
     flags.DEFINE_string("out", None, f"output directory (default results/{SCRIPT})", **d)
     flags.DEFINE_string("runs_dir", None, "run store for the checkpoints (default runs/ at the repository root)", **d)
 
 
-OPTIONS = ("ie_margin", "ie_projection", "ie_bandwidth", "ie_weight", "ie_centers", "center_weight", "center_rate")
+OPTIONS = ("ie_margin", "ie_projection", "ie_bandwidth", "ie_weight", "ie_centers", "center_weight", "center_rate",
+           "bn_recalibration_batches")
 
 
 def _check(fv):
@@ -60,9 +63,9 @@ def _check(fv):
     if fv.seeds and not all(s.strip().isdigit() for s in fv.seeds):
         raise ConfigError("--seeds must be non-negative integers, e.g. --seeds=0,1,2")
     if fv.feature_dim < 1 or fv.ie_bandwidth <= 0 or fv.ie_margin < 0 or fv.ie_weight < 0 or fv.center_weight < 0 \
-            or not 0 <= fv.center_rate <= 1:
+            or not 0 <= fv.center_rate <= 1 or fv.bn_recalibration_batches < 0:
         raise ConfigError("need --feature_dim >= 1, --ie_bandwidth > 0, --ie_margin/--ie_weight/--center_weight >= 0 "
-                          "and 0 <= --center_rate <= 1")
+                          "and 0 <= --center_rate <= 1, --bn_recalibration_batches >= 0")
 
 
 def context(fv, argv):

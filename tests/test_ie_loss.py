@@ -123,9 +123,9 @@ def test_layer_uses_centers_before_the_update_then_applies_the_center_rule(layer
     assert not layer.trainable_weights
 
 
-def _classifier(loss, options=None, lr=1e-3, seed=0, feature_dim=4):
+def _classifier(loss, options=None, lr=1e-3, seed=0, feature_dim=4, num_classes=3):
     keras.utils.set_random_seed(seed)
-    model = MetricClassifier((8, 8, 1), 3, net="small", feature_dim=feature_dim, width=0.25, loss=loss,
+    model = MetricClassifier((8, 8, 1), num_classes, net="small", feature_dim=feature_dim, width=0.25, loss=loss,
                              loss_options=options or {})
     model.compile(optimizer=keras.optimizers.Adam(lr), metrics=["accuracy"],
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
@@ -197,9 +197,9 @@ def test_softmax_plus_ie_learns_digits(tmp_path):
            "loss_options": {"weight": 1.0, "margin": 0.5, "projection": "gaussian_kernel", "bandwidth": 1.0,
                             "centers": "update_rule", "center_rate": 0.5}}
     model, facts = ie_points.train_point(cfg, data, str(tmp_path / "run"), 300, verbose=0)
-    accuracy, feats = ie_points.score_point(model, data)
-    assert facts["status"] == "done"
-    assert accuracy > 0.85, accuracy
+    scores, feats = ie_points.score_point(model, data, recalibrate_batches=10)
+    assert facts["status"] == "done" and feats.shape == (len(data.y_test), 16)
+    assert scores["test_accuracy"] > 0.85, scores
     assert facts["last_logs"]["ie_loss"] < 0.35, facts["last_logs"]  # it starts at the margin, 0.5
 
 
@@ -216,6 +216,24 @@ def test_a_killed_point_resumes_exactly(tmp_path):
     assert facts["resumed_from_step"] == 6
     for a, b in zip(whole.weights, resumed.weights):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
+
+
+def test_bn_recalibration_is_the_average_of_the_batch_statistics():
+    from mgan import data as data_lib
+    from mgan.experiments import ie_points
+
+    data = _digits_data()
+    model = _classifier("softmax", seed=1, num_classes=10)
+    model.fit(data_lib.make_batches(data.train, 16, 0), steps_per_epoch=5, epochs=1, verbose=0)
+    ie_points.recalibrate_batch_norm(model, data, 3, 16, seed=4)
+    stream = iter(data_lib.make_batches(data.train, 16, 4 + 7919, 0))
+    conv = model.backbone.get_layer("block1_conv1")
+    outs = [conv(next(stream)[0]).numpy().reshape(-1, conv.filters) for _ in range(3)]
+    bn = model.backbone.get_layer("block1_bn1")
+    np.testing.assert_allclose(bn.moving_mean.numpy(), np.mean([o.mean(0) for o in outs], 0), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), np.mean([o.var(0) for o in outs], 0), rtol=1e-3,
+                               atol=1e-6)
+    assert bn.momentum == 0.99  # restored
 
 
 def _run_script(tmp_path, *extra):

@@ -17,10 +17,11 @@ from mgan.atomic_files import atomic_write_json, atomic_write_text, read_json
 from mgan.errors import UserError
 
 PROTOCOL_FIELDS = ("scale", "dataset", "metric")
-# Script flags that change what the numbers mean (MBGAN's SVM protocol, the IE experiment's loss options); recorded when the script has them and compared
-# when the directory recorded them (directories written before a field existed are not refused for it).
+# Script flags that change what the numbers mean (MBGAN's SVM protocol, the IE experiment's loss options and BN
+# statistics); recorded when the script has them and compared when the directory recorded them (directories written
+# before a field existed are not refused for it).
 PROTOCOL_FLAGS = ("svm_n_train", "svm_C", "ie_margin", "ie_projection", "ie_bandwidth", "ie_weight", "ie_centers",
-                  "center_weight", "center_rate", "feature_dim")
+                  "center_weight", "center_rate", "feature_dim", "bn_recalibration_batches")
 
 
 class ResultsConflictError(UserError):
