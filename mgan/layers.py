@@ -7,7 +7,7 @@ about the convolutions.
 constructor, the variables (`kernel`, `bias`: same names, shapes and Keras layouts), `get_config` and serialization of
 their parents, so checkpoints and `.keras` files are interchangeable with the plain layers.  Only `call` differs: for
 the configurations the networks use (2-D, channels_last, padding 'same', strides 1 or 2, no dilation, no groups, no
-`output_padding`, float32, static spatial shape and channels) the convolution runs through a `tf.custom_gradient`
+`output_padding`, float32 or bfloat16 (mgan.precision), static spatial shape and channels) the convolution runs through a `tf.custom_gradient`
 whose forward pass and two backward passes (input gradient, kernel gradient) are chosen per operation from a few
 equivalent formulations.  Everything else falls back to the parent's `call`.
 
