@@ -27,6 +27,8 @@ import re
 import keras
 from keras import layers
 
+from mgan.precision import OUTPUT_DTYPE
+
 LAYOUTS = {
     # name: (generator projection or None (z reshaped to 1x1), generator UpConvs, discriminator convs, data HxW)
     "literal": (None, ["5c2s512o", "5c2s256o", "5c2s128o", "5c2s64o", "5c2sCo"],
@@ -101,10 +103,9 @@ def _bn(cfg, name):
     return layers.BatchNormalization(momentum=cfg.bn_momentum, epsilon=cfg.bn_epsilon, name=name)
 
 
-# The layers whose outputs leave a network (G's tanh, D's head) and SAGAN's spectral-norm wrappers compute in float32
-# under every precision (mgan.precision): generated images and features are float32, and the power iteration and
-# the normalized kernel it writes back stay float32. Under float32 this is the default policy, so nothing changes.
-OUTPUT_DTYPE = "float32"
+# The layers whose outputs leave a network (G's tanh, D's head) and SAGAN's spectral-norm wrappers compute in
+# OUTPUT_DTYPE (float32) under every precision (mgan.precision): generated images and features are float32, and the
+# power iteration and the normalized kernel it writes back stay float32. Under float32 nothing changes.
 
 
 def _sn(layer, spectral_norm):

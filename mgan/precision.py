@@ -6,7 +6,8 @@ stays float32:
 
 - every variable (weights, BN moving statistics, DMGAN's centers, the iteration counter) and every optimizer slot;
 - BatchNormalization's arithmetic (Keras upcasts its input to float32 and casts the output back);
-- the networks' outputs: G's final tanh and D's head run under a float32 policy (:data:`OUTPUT_DTYPE`), so generated
+- the networks' outputs: G's final tanh and D's head run under a float32 policy (:data:`OUTPUT_DTYPE`, used by
+  :mod:`mgan.networks`), so generated
   images and D's features / logits are float32 tensors;
 - the losses, norms, waDMGAN weights and center updates (:mod:`mgan.losses` and :mod:`mgan.centers` cast their
   inputs to float32), and SAGAN's spectral normalization (its wrapper runs under a float32 policy, so the power
@@ -58,10 +59,9 @@ def policy(precision):
         keras.config.set_dtype_policy(previous)
 
 
-def is_mixed(precision=None):
-    """Whether ``precision`` (default: the current global policy) computes in a dtype other than its variables'."""
-    p = keras.dtype_policies.get(precision) if precision else keras.config.dtype_policy()
-    return p.compute_dtype != p.variable_dtype
+def compute_dtype(precision):
+    """The dtype the networks compute in under ``precision`` (float32 or bfloat16)."""
+    return keras.dtype_policies.get(check(precision)).compute_dtype
 
 
 def describe(precision):

@@ -159,7 +159,7 @@ def conv_peak(conv, batch, precisions=("float32", "mixed_bfloat16"), warmup=3, i
     kernel gradient (the three convolutions a training step runs per layer, 3x the forward multiply-adds)."""
     from mgan import precision as precision_lib
 
-    dtypes = {p: keras_compute_dtype(p) for p in precisions}
+    dtypes = {p: precision_lib.compute_dtype(p) for p in precisions}
     fns = {(p, kind): f for p in precisions for kind, f in zip(("forward", "train"), _conv_fns(conv, batch,
                                                                                               dtypes[p]))}
     for f in fns.values():
@@ -172,15 +172,9 @@ def conv_peak(conv, batch, precisions=("float32", "mixed_bfloat16"), warmup=3, i
     gmacs = batch * conv["macs"] / 1e9
     out = {"conv": conv, "batch_size": batch, "ops": "native tf.nn.conv2d and its two gradients", "precisions": {}}
     for p in precisions:
-        precision_lib.check(p)
         fwd, train = statistics.median(times[(p, "forward")]), statistics.median(times[(p, "train")])
         out["precisions"][p] = {"compute_dtype": dtypes[p], "forward_ms": fwd, "forward_gflops_per_s":
                                 2 * gmacs / (fwd / 1000.0), "train_ms": train,
                                 "train_gflops_per_s": 2 * 3 * gmacs / (train / 1000.0)}
     return out
 
-
-def keras_compute_dtype(precision):
-    """The compute dtype of a precision (Keras' policy of that name)."""
-    import keras
-    return keras.dtype_policies.get(precision).compute_dtype
