@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from mgan.errors import ConfigError
 
 
+# Training precisions (mgan.precision applies them): float32 is the papers' precision.
+PRECISIONS = ("float32", "mixed_bfloat16")
+
+
 def _f(default, help, choices=None):
     return field(default=default, metadata={"help": help, "choices": choices})
 
@@ -41,6 +45,11 @@ class TrainConfig:
     z_dim: int = _f(100, "noise dimension (100)")
     conv_impl: str = _f("fast", "convolution layers: fast (same function, faster on CPU) | keras (plain layers)",
                         ["fast", "keras"])
+    precision: str = _f("float32", "numeric precision of the networks (issue 14): float32 (the papers') | "
+                                   "mixed_bfloat16 (Keras' mixed policy: G and D compute in bfloat16; variables, "
+                                   "optimizer state, centers, losses, norms and metrics stay float32; about 2x faster "
+                                   "where the hardware has bfloat16: Ampere+ GPUs, TPUs, AVX512-BF16/AMX CPUs)",
+                        list(PRECISIONS))
     bn_momentum: float = _f(0.9, "BN momentum (D5; TF1 DCGAN value, Keras default would be 0.99)")
     bn_epsilon: float = _f(1e-5, "BN epsilon (D5)")
     d_first_bn: bool = _f(True, "BN after the first discriminator conv (D5: the tables say so)")

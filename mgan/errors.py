@@ -24,6 +24,10 @@ class RunLockedError(RunError):
     """Another live process writes the same run or results directory."""
 
 
+class PrecisionMismatchError(RunError):
+    """A run directory trained under one --precision is resumed under another."""
+
+
 class NonFiniteLossError(RunError):
     """A logged value became NaN or Inf; the last good checkpoint is kept."""
 

@@ -7,7 +7,7 @@ about the convolutions.
 constructor, the variables (`kernel`, `bias`: same names, shapes and Keras layouts), `get_config` and serialization of
 their parents, so checkpoints and `.keras` files are interchangeable with the plain layers.  Only `call` differs: for
 the configurations the networks use (2-D, channels_last, padding 'same', strides 1 or 2, no dilation, no groups, no
-`output_padding`, float32, static spatial shape and channels) the convolution runs through a `tf.custom_gradient`
+`output_padding`, float32 or bfloat16 (mgan.precision), static spatial shape and channels) the convolution runs through a `tf.custom_gradient`
 whose forward pass and two backward passes (input gradient, kernel gradient) are chosen per operation from a few
 equivalent formulations.  Everything else falls back to the parent's `call`.
 
@@ -246,8 +246,13 @@ def _static_ok(inputs, rank=4) -> bool:
 def _common_ok(layer, inputs) -> bool:
     return (layer.rank == 2 and layer.data_format == "channels_last" and layer.padding == "same"
             and tuple(layer.dilation_rate) == (1, 1) and layer.strides[0] == layer.strides[1]
-            and layer.strides[0] in (1, 2) and layer.compute_dtype == "float32"
+            and layer.strides[0] in (1, 2) and layer.compute_dtype in FAST_DTYPES
             and keras.backend.backend() == "tensorflow" and _static_ok(inputs))
+
+
+# Compute dtypes of the fast path: float32, and bfloat16 under the mixed_bfloat16 policy (mgan.precision; the kernel
+# is read inside `call`, where Keras casts it to the compute dtype, and every formulation has bfloat16 CPU kernels).
+FAST_DTYPES = ("float32", "bfloat16")
 
 
 def _finish(layer, outputs):
@@ -311,8 +316,13 @@ class SelfAttention(keras.layers.Layer):
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
 
     def _conv(self, filters, name):
-        conv = keras.layers.Conv2D(filters, 1, kernel_initializer=self.kernel_initializer, name=name)
-        return keras.layers.SpectralNormalization(conv, name=f"{name}_sn") if self.spectral_norm else conv
+        # f, g, h take this block's policy (also when the block is rebuilt from a saved file under another global
+        # policy); a spectral-norm wrapper runs in float32 as in mgan.networks
+        conv = keras.layers.Conv2D(filters, 1, kernel_initializer=self.kernel_initializer, name=name,
+                                   dtype=self.dtype_policy)
+        if self.spectral_norm:
+            return keras.layers.SpectralNormalization(conv, name=f"{name}_sn", dtype="float32")
+        return conv
 
     def build(self, input_shape):
         channels = int(input_shape[-1])
@@ -332,9 +342,11 @@ class SelfAttention(keras.layers.Layer):
             return tf.reshape(t, tf.stack([shape[0], n, tf.shape(t)[-1]]))
 
         f, g, h = (flat(conv(x, training=training)) for conv in (self.f, self.g, self.h))
-        beta = tf.nn.softmax(tf.einsum("bic,bjc->bji", f, g), axis=-1)  # β[b, j, i], a softmax over i
+        h = tf.cast(h, x.dtype)  # (a float32 spectral-norm wrapper returns float32; the block computes in x's dtype)
+        scores = tf.cast(tf.einsum("bic,bjc->bji", tf.cast(f, x.dtype), tf.cast(g, x.dtype)), tf.float32)
+        beta = tf.cast(tf.nn.softmax(scores, axis=-1), x.dtype)  # β[b, j, i], a softmax over i (in float32)
         o = tf.reshape(tf.einsum("bji,bic->bjc", beta, h), shape)
-        return self.gamma * o + x
+        return tf.cast(self.gamma, x.dtype) * o + x
 
     def compute_output_shape(self, input_shape):
         return input_shape

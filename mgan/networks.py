@@ -27,6 +27,8 @@ import re
 import keras
 from keras import layers
 
+from mgan.precision import OUTPUT_DTYPE
+
 LAYOUTS = {
     # name: (generator projection or None (z reshaped to 1x1), generator UpConvs, discriminator convs, data HxW)
     "literal": (None, ["5c2s512o", "5c2s256o", "5c2s128o", "5c2s64o", "5c2sCo"],
@@ -101,9 +103,17 @@ def _bn(cfg, name):
     return layers.BatchNormalization(momentum=cfg.bn_momentum, epsilon=cfg.bn_epsilon, name=name)
 
 
+# The layers whose outputs leave a network (G's tanh, D's head) and SAGAN's spectral-norm wrappers compute in
+# OUTPUT_DTYPE (float32) under every precision (mgan.precision): generated images and features are float32, and the
+# power iteration and the normalized kernel it writes back stay float32. Under float32 nothing changes.
+
+
 def _sn(layer, spectral_norm):
-    """``layer`` wrapped in ``keras.layers.SpectralNormalization`` (SAGAN, Miyato et al. 2018) when asked."""
-    return layers.SpectralNormalization(layer, name=f"{layer.name}_sn") if spectral_norm else layer
+    """``layer`` wrapped in ``keras.layers.SpectralNormalization`` (SAGAN, Miyato et al. 2018) when asked (the
+    wrapper in float32, the wrapped layer in the precision's compute dtype)."""
+    if not spectral_norm:
+        return layer
+    return layers.SpectralNormalization(layer, name=f"{layer.name}_sn", dtype=OUTPUT_DTYPE)
 
 
 def _attention(cfg, h, attn_res, spectral_norm, done):
@@ -155,7 +165,7 @@ def build_generator(cfg, out_shape, cond_classes=0, name="generator", spectral_n
         for i, units in enumerate(MLP_HIDDEN):
             h = layers.Dense(_scaled(units, cfg.width), kernel_initializer=init, name=f"fc{i}")(h)
             h = layers.LeakyReLU(cfg.lrelu_slope, name=f"lrelu{i}")(h)
-        out = layers.Dense(out_shape[0], kernel_initializer=init, name="out")(h)
+        out = layers.Dense(out_shape[0], kernel_initializer=init, name="out", dtype=OUTPUT_DTYPE)(h)
         return keras.Model(inp, out, name=name)
     _, Deconv = _conv_classes(cfg.conv_impl)
     project, upconvs, _, _ = LAYOUTS[cfg.layout]
@@ -181,7 +191,7 @@ def build_generator(cfg, out_shape, cond_classes=0, name="generator", spectral_n
             h = layers.LeakyReLU(cfg.lrelu_slope, name=f"upconv{i}_lrelu")(h)
         if not last:
             h, attended = _attention(cfg, h, attn_res, spectral_norm, attended)
-    out = layers.Activation("tanh", name="tanh")(h)
+    out = layers.Activation("tanh", name="tanh", dtype=OUTPUT_DTYPE)(h)
     if attn_res and not attended:
         raise ValueError(f"layout {cfg.layout!r}: the generator has no hidden {attn_res}x{attn_res} feature map")
     if tuple(out.shape[1:]) != tuple(out_shape):
@@ -234,5 +244,5 @@ def build_discriminator(cfg, in_shape, head_dim, cond_classes=0, name="discrimin
         if attn_res and not attended:
             raise ValueError(f"layout {cfg.layout!r}: the discriminator has no {attn_res}x{attn_res} feature map")
         h = layers.Flatten(name="flatten")(h)
-    out = _sn(layers.Dense(head_dim, kernel_initializer=init, name="head"), spectral_norm)(h)
+    out = _sn(layers.Dense(head_dim, kernel_initializer=init, name="head", dtype=OUTPUT_DTYPE), spectral_norm)(h)
     return keras.Model(inputs if cond_classes else x_in, out, name=name)

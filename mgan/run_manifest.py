@@ -10,7 +10,7 @@ from mgan import config as config_lib
 from mgan import data as data_lib
 from mgan import models, portable_paths, provenance
 from mgan.atomic_files import atomic_write_json, read_json
-from mgan.errors import RunError
+from mgan.errors import PrecisionMismatchError, RunError
 
 
 def path(out):
@@ -40,6 +40,7 @@ def check_resume(out, cfg, dataset=None):
         raise RunError(f"{path(out)} cannot be read ({e}); it was left as it is. Move it away to start the run "
                        f"afresh in {out}, or choose a new --out.") from None
     was = _with_new_fields(old["config"])
+    check_precision(out, was.get("precision"), cfg.precision)
     diffs = {k: (was.get(k), v) for k, v in cfg.to_dict().items()
              if k not in config_lib.RESUME_MUTABLE and was.get(k) != v}
     if diffs:
@@ -54,6 +55,16 @@ def check_resume(out, cfg, dataset=None):
     return old
 
 
+def check_precision(out, was, now):
+    """PrecisionMismatchError (one line, naming both and the fix) when a run of ``was`` is resumed under ``now``:
+    its checkpoints continue only under the precision they were trained with."""
+    was = was or config_lib.TrainConfig.precision
+    if was != now:
+        raise PrecisionMismatchError(
+            f"{out} was trained with --precision={was}; it cannot resume with --precision={now}: re-run with "
+            f"--precision={was}, or choose another --out for a {now} run.")
+
+
 def _describe(identity):
     if "file" in identity:
         return f"{identity['file']}, {identity['bytes']:,} bytes, sha256 {identity['sha256'][:12]}"
@@ -65,7 +76,7 @@ def start(old, cfg, model, dataset, split, total_steps):
     manifest = old or {"created": datetime.datetime.now(datetime.timezone.utc).isoformat()}
     manifest.update({
         "config": {k: v for k, v in cfg.to_dict().items() if k not in MACHINE_FIELDS},
-        "seed": cfg.seed, "total_steps": total_steps,
+        "seed": cfg.seed, "total_steps": total_steps, "precision": cfg.precision,
         "model": {"name": cfg.model, "description": models.get_spec(cfg.model).description,
                   "conditional": model.conditional, "class": type(model).__name__,
                   "generator_params": int(model.generator.count_params()),

@@ -6,19 +6,20 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mgan import images, latent
+from mgan import images, latent, precision
 from mgan.errors import InputFileError
 
 
 def call_generator(generator, g_in, sample_bn="inference"):
-    """G(g_in) with BN in inference mode (D22) or with batch statistics without touching the moving averages."""
+    """G(g_in) as float32 (also from a bfloat16 generator, mgan.precision) with BN in inference mode (D22) or with
+    batch statistics without touching the moving averages."""
     if sample_bn == "inference":
-        return generator(g_in, training=False)
+        return tf.cast(generator(g_in, training=False), tf.float32)
     if sample_bn != "batch":
         raise ValueError(f"unknown sample_bn {sample_bn!r}; valid: ['inference', 'batch']")
     saved = [v.numpy() for v in generator.non_trainable_variables]
     try:
-        return generator(g_in, training=True)
+        return tf.cast(generator(g_in, training=True), tf.float32)
     finally:
         for v, value in zip(generator.non_trainable_variables, saved):
             v.assign(value)
@@ -110,7 +111,8 @@ def load_run(run_dir):
     except ValueError as e:
         raise InputFileError(f"{manifest_path} cannot be read ({e}); the run directory is damaged.") from None
     try:
-        return keras.saving.load_model(path, compile=False), manifest
+        with precision.policy(precision.of(manifest.get("config") or {})):  # rebuilt under the run's precision
+            return keras.saving.load_model(path, compile=False), manifest
     except Exception as e:  # noqa: BLE001  truncated, foreign or damaged file; Keras' own words mislead (issue 9)
         first = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
         raise InputFileError(

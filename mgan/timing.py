@@ -37,7 +37,8 @@ def prepare_step(cfg: TrainConfig, example_shape, num_classes=10, seed=0):
 
     info = {"model": cfg.model, "layout": cfg.layout, "batch_size": m, "example_shape": list(example_shape),
             "width": cfg.width, "conv_impl": cfg.conv_impl, "jit_compile": cfg.jit_compile,
-            "iteration_gmacs": iteration_macs(model, m) / 1e9}
+            "precision": cfg.precision, "iteration_gmacs": iteration_macs(model, m) / 1e9,
+            "largest_conv": largest_conv(model)}
     return run_one, info
 
 
@@ -95,3 +96,85 @@ def iteration_macs(model, batch_size):
     passes = model.iteration_passes()
     return batch_size * (passes["generator"] * forward_macs(model.generator) +
                          passes["discriminator"] * forward_macs(model.discriminator))
+
+
+def conv_shapes(keras_model):
+    """The 2-D convolutions of ``keras_model`` as forward convs ``[H, W, c_big] -> [h, w, c_small]`` with their
+    kernel, stride and multiply-adds per example (a transposed conv is listed as the conv it is the adjoint of: same
+    shapes, same multiply-adds)."""
+    import keras
+    out = []
+    for node in keras_model.layers:
+        layer = node.layer if isinstance(node, keras.layers.Wrapper) else node
+        if not isinstance(layer, (keras.layers.Conv2D, keras.layers.Conv2DTranspose)):
+            continue
+        (_, hi, wi, ci), (_, ho, wo, co) = node.input.shape, node.output.shape
+        big, small = ((hi, wi, ci), (ho, wo, co)) if not isinstance(layer, keras.layers.Conv2DTranspose) else \
+            ((ho, wo, co), (hi, wi, ci))
+        kh, kw = layer.kernel_size
+        out.append({"layer": f"{keras_model.name}/{layer.name}", "big": list(big), "small": list(small),
+                    "kernel": [kh, kw], "stride": int(layer.strides[0]),
+                    "macs": int(small[0] * small[1] * kh * kw * big[2] * small[2])})
+    return out
+
+
+def largest_conv(model):
+    """The convolution of a GAN with the most multiply-adds per example (D's first, then G's, on ties)."""
+    convs = conv_shapes(model.discriminator) + conv_shapes(model.generator)
+    return max(convs, key=lambda c: c["macs"]) if convs else None
+
+
+def _conv_fns(conv, batch, dtype):
+    """(forward, forward + both backward passes) of ``conv`` (a :func:`conv_shapes` entry) at ``batch`` in ``dtype``:
+    the native TF ops (oneDNN on x86 CPUs), each a tf.function returning a scalar to wait on."""
+    rng = tf.random.Generator.from_seed(0)
+    x = tf.cast(rng.normal([batch] + conv["big"]), dtype)
+    k = tf.cast(0.02 * rng.normal(conv["kernel"] + [conv["big"][2], conv["small"][2]]), dtype)
+    s = conv["stride"]
+
+    @tf.function
+    def forward():
+        return tf.reduce_sum(tf.cast(tf.nn.conv2d(x, k, s, "SAME")[:1, :1, :1, :1], tf.float32))
+
+    @tf.function
+    def train():
+        with tf.GradientTape() as tape:
+            tape.watch([x, k])
+            y = tf.nn.conv2d(x, k, s, "SAME")
+        dx, dk = tape.gradient(y, [x, k], output_gradients=tf.ones_like(y))
+        return tf.cast(dx[0, 0, 0, 0], tf.float32) + tf.cast(dk[0, 0, 0, 0], tf.float32)
+
+    return forward, train
+
+
+def _time_ms(fn):
+    t0 = time.perf_counter()
+    float(fn())
+    return (time.perf_counter() - t0) * 1000.0
+
+
+def conv_peak(conv, batch, precisions=("float32", "mixed_bfloat16"), warmup=3, iters=10, repeats=3):
+    """The practical peak of this CPU on ``conv`` (a :func:`conv_shapes` entry) in the compute dtype of each
+    precision, timed round-robin: median ms and GFLOP/s of the forward conv alone and of forward + input gradient +
+    kernel gradient (the three convolutions a training step runs per layer, 3x the forward multiply-adds)."""
+    from mgan import precision as precision_lib
+
+    dtypes = {p: precision_lib.compute_dtype(p) for p in precisions}
+    fns = {(p, kind): f for p in precisions for kind, f in zip(("forward", "train"), _conv_fns(conv, batch,
+                                                                                              dtypes[p]))}
+    for f in fns.values():
+        for _ in range(warmup):
+            f()
+    times = {key: [] for key in fns}
+    for _ in range(repeats):
+        for key, f in fns.items():
+            times[key].extend(_time_ms(f) for _ in range(iters))
+    gmacs = batch * conv["macs"] / 1e9
+    out = {"conv": conv, "batch_size": batch, "ops": "native tf.nn.conv2d and its two gradients", "precisions": {}}
+    for p in precisions:
+        fwd, train = statistics.median(times[(p, "forward")]), statistics.median(times[(p, "train")])
+        out["precisions"][p] = {"compute_dtype": dtypes[p], "forward_ms": fwd, "forward_gflops_per_s":
+                                2 * gmacs / (fwd / 1000.0), "train_ms": train,
+                                "train_gflops_per_s": 2 * 3 * gmacs / (train / 1000.0)}
+    return out
+

@@ -9,7 +9,8 @@ Shared flags: ``--scale`` (full | smoke), ``--seeds``, ``--data_dir``, ``--incep
 (inception | classifier; default inception at full scale, classifier at smoke scale), ``--out`` (default
 ``results/<script name>``), ``--dataset`` (run on a substitute; outputs then name it "substitute for <paper's data
 set>"), ``--runs_dir`` (the run store, default ``runs/`` at the repository root), ``--shard=i/n`` (this worker's
-share of the points, :func:`mgan.experiments.sweep.shard_jobs`). Bad values fail before anything runs, listing the
+share of the points, :func:`mgan.experiments.sweep.shard_jobs`), ``--precision`` (float32 | mixed_bfloat16, passed
+into every TrainConfig through :meth:`Context.config`). Bad values fail before anything runs, listing the
 choices; an ``--out`` holding another protocol's results is refused (:mod:`mgan.experiments.published`); a missing Inception network or data set fails with the how-to message of
 ``mgan.metrics`` / ``mgan.data``.
 """
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 
 from absl import app, flags, logging
 
-from mgan.config import TrainConfig
+from mgan.config import PRECISIONS, TrainConfig
 from mgan.data import labelled_image_datasets
 from mgan.experiments import runs as runs_lib
 from mgan.experiments import scales
@@ -44,6 +45,7 @@ class Context:
     extra: dict = field(default_factory=dict)
     command: str = ""  # the command line, as recorded in the outputs
     shard: tuple = None  # (i, n): this worker runs every n-th point from the i-th (--shard=i/n); None: all
+    precision: str = "float32"  # --precision of every run the script trains (mgan.precision)
 
     @property
     def substitute(self):
@@ -51,6 +53,7 @@ class Context:
 
     def config(self, model, split="auto", **kw):
         """A TrainConfig of ``model`` on the data set in use, with the scale's width and length applied."""
+        kw.setdefault("precision", self.precision)
         cfg = TrainConfig(model=model, dataset=self.dataset, split=split, data_dir=self.data_dir or "", **kw)
         return scales.apply(self.scale, cfg)
 
@@ -74,7 +77,7 @@ class Context:
                 "data_dir_given": bool(self.data_dir or os.environ.get("MGAN_DATA_DIR")),
                 "inception_path": self.inception_path,
                 "out": runs_lib.repo_relative(self.out), "runs_dir": runs_lib.repo_relative(self.runs_dir),
-                "extra": self.extra, "command": self.command}
+                "precision": self.precision, "extra": self.extra, "command": self.command}
 
 
 def define_flags(fv, script, paper_dataset):
@@ -108,6 +111,10 @@ def define_flags(fv, script, paper_dataset):
                         "table and figures", flag_values=fv)
     flags.register_validator("shard", lambda v: v is None or parse_shard(v) is not None,
                              message="--shard must be i/n with integers 0 <= i < n, e.g. --shard=0/2", flag_values=fv)
+    flags.DEFINE_enum("precision", "float32", list(PRECISIONS), "numeric precision of every run the script trains: "
+                      "float32 (the papers') | mixed_bfloat16 (networks compute in bfloat16; variables, optimizer "
+                      "state, losses and metrics float32; mgan.precision). Runs of each precision have their own run "
+                      "keys; results of another precision need their own --out", flag_values=fv)
 
 
 def parse_shard(text):
@@ -128,6 +135,7 @@ def context_from_flags(fv, script, paper_dataset, extra_names=(), argv=None):
                    out=os.path.abspath(fv.out or os.path.join(runs_lib.REPO_ROOT, "results", script)),
                    runs_dir=os.path.abspath(fv.runs_dir or runs_lib.DEFAULT_RUNS_DIR),
                    extra={k: fv[k].value for k in extra_names}, shard=parse_shard(fv.shard) if fv.shard else None,
+                   precision=fv.precision,
                    command=" ".join(["python", f"reproduce/{script}.py"] + list(argv if argv is not None
                                                                                 else sys.argv[1:])))
 
@@ -172,7 +180,7 @@ def main(module):
     script, extra = _setup(module, flags.FLAGS)
     main_module = sys.argv[0] if sys.argv and sys.argv[0] else module.__name__
     for name in ["scale", "seeds", "data_dir", "inception_path", "metric", "out", "dataset", "runs_dir",
-                 "shard"] + extra:
+                 "shard", "precision"] + extra:
         flags.FLAGS.register_key_flag_for_module(main_module, flags.FLAGS[name])  # listed by --help
 
     def _main(argv):

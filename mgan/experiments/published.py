@@ -1,7 +1,8 @@
 """What a reproduce script publishes under its output directory, and the rules that keep it trustworthy.
 
-- **One protocol per directory.** ``<out>/protocol.json`` records the scale, data set and metric the directory's
-  results were computed with (older directories: read from their ``results.json``). :func:`claim` refuses, before
+- **One protocol per directory.** ``<out>/protocol.json`` records the scale, data set, metric and precision the
+  directory's results were computed with (older directories: read from their ``results.json``; float32 when they
+  predate the precision). :func:`claim` refuses, before
   anything is trained or written, to put another protocol's results there, naming both and suggesting ``--out``
   (so a smoke or test run can never overwrite full-scale results; committed paths stay ``results/<script>/``). The
   same protocol resumes: finished points are skipped.
@@ -28,9 +29,21 @@ class ResultsConflictError(UserError):
     """The output directory holds results of another protocol."""
 
 
+# Directories written before --precision existed hold float32 results.
+DEFAULT_PRECISION = "float32"
+
+
+def precision_of(ctx):
+    """The precision of a script's results: --precision, or the precisions a study compares (--precisions)."""
+    if ctx.extra.get("precisions"):
+        return ",".join(ctx.extra["precisions"])
+    return getattr(ctx, "precision", DEFAULT_PRECISION)
+
+
 def protocol_of(ctx):
     flags = {k: ctx.extra[k] for k in PROTOCOL_FLAGS if k in ctx.extra}
-    return {"script": ctx.script, "scale": ctx.scale.name, "dataset": ctx.dataset, "metric": ctx.metric, **flags}
+    return {"script": ctx.script, "scale": ctx.scale.name, "dataset": ctx.dataset, "metric": ctx.metric,
+            "precision": precision_of(ctx), **flags}
 
 
 def _recorded_protocol(out):
@@ -44,17 +57,20 @@ def _recorded_protocol(out):
     except (OSError, ValueError):
         return None
     return {"scale": (res.get("scale") or {}).get("name"), "dataset": (res.get("data") or {}).get("used"),
-            "metric": (res.get("metric") or {}).get("name")}
+            "metric": (res.get("metric") or {}).get("name"),
+            "precision": (res.get("options") or {}).get("precision") or DEFAULT_PRECISION}
 
 
 def _describe(p):
     flags = "".join(f", --{k}={p[k]}" for k in PROTOCOL_FLAGS if k in p)
-    return f"scale {p.get('scale')}, data set {p.get('dataset')}, metric {p.get('metric')}{flags}"
+    return (f"scale {p.get('scale')}, data set {p.get('dataset')}, metric {p.get('metric')}, precision "
+            f"{p.get('precision') or DEFAULT_PRECISION}{flags}")
 
 
 def _conflicts(old, new):
     return any(old.get(k) != new[k] for k in PROTOCOL_FIELDS) or any(
-        k in old and k in new and old[k] != new[k] for k in PROTOCOL_FLAGS)
+        k in old and k in new and old[k] != new[k] for k in PROTOCOL_FLAGS) or (
+        (old.get("precision") or DEFAULT_PRECISION) != new["precision"])
 
 
 def check(ctx):
@@ -62,7 +78,8 @@ def check(ctx):
     old, new = _recorded_protocol(ctx.out), protocol_of(ctx)
     if old and _conflicts(old, new):
         shown = portable_paths.portable_path(ctx.out, [])
-        suggestion = f"{shown.rstrip('/')}-{new['scale']}-{new['dataset']}-{new['metric']}"
+        suggestion = f"{shown.rstrip('/')}-{new['scale']}-{new['dataset']}-{new['metric']}" + (
+            f"-{new['precision'].replace(',', '-')}" if new["precision"] != DEFAULT_PRECISION else "")
         raise ResultsConflictError(
             f"{shown} holds results of {_describe(old)}; this run is {_describe(new)} and would overwrite them.\n"
             f"Write it elsewhere with --out={suggestion} (the run store is shared, so trained runs are reused).")

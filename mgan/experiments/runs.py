@@ -66,6 +66,8 @@ def canonical_config(cfg):
          and cfg.model in MODEL_FIELDS.get(k, (cfg.model,))}
     if d["steps"] > 0:
         d.pop("epochs")
+    if d.get("precision") == config_lib.TrainConfig.precision:
+        d.pop("precision")  # float32 runs keep the keys they had before the field existed (issue 14)
     return d
 
 
@@ -138,7 +140,7 @@ def manifest_facts(manifest):
             "wa_normalize", "d_batches", "conv_impl", "jit_compile")
     return {
         "status": manifest.get("status"), "step": manifest.get("step"), "total_steps": manifest.get("total_steps"),
-        "config": {k: cfg.get(k) for k in keep if k in cfg},
+        "config": {**{k: cfg.get(k) for k in keep if k in cfg}, "precision": cfg.get("precision", "float32")},
         "data": manifest.get("data"), "model": manifest.get("model"),
         "wall_seconds": manifest.get("wall_seconds"), "ms_per_step": manifest.get("ms_per_step"),
         "device": manifest.get("device"), "versions": manifest.get("versions"),

@@ -53,7 +53,7 @@ def svm_protocol_of(rec, ctx):
     test = p["test"]["split"]
     return (f"linear L2-SVM on D's conv features pooled to {p['grid']}x{p['grid']} ({s['feature_dim']}-D), "
             f"z-scored; C {s['C']:g} ({p['C']}); {p['n_train']} training images, tested on {p['n_test']} "
-            f"({test}); scale {rec.get('scale', ctx.scale.name)}")
+            f"({test}); scale {rec.get('scale', ctx.scale.name)}; precision {record_precision(rec)}")
 
 
 def protocol_of(rec, value, ctx):
@@ -70,7 +70,14 @@ def protocol_of(rec, value, ctx):
     if ref:
         parts.append(f"reference {ref.get('name')} ({ref.get('n')} images)")
     parts.append(f"scale {rec.get('scale', ctx.scale.name)}")
+    parts.append(f"precision {record_precision(rec)}")
     return "; ".join(parts)
+
+
+def record_precision(rec):
+    """The training precision of a point record's run (float32 for runs that predate the field)."""
+    facts = (rec.get("run") or {}).get("facts") or {}
+    return (facts.get("config") or {}).get("precision") or "float32"
 
 
 def our_label(exp, results):
@@ -186,7 +193,8 @@ def _preamble(exp, ctx, results, label):
              f"- Scale: **{scale.name}** ({scale.description}; {budget}, {scale.n_samples} samples, "
              f"{scale.splits} splits).",
              f"- Data: {results['data']['label']}.",
-             f"- Our metric: {label}."]
+             f"- Our metric: {label}.",
+             f"- Training precision: {_precision_line(exp, results)}."]
     if exp.value == "svm_accuracy":
         lines.append("- The paper's metric, computed from our discriminators (mgan.metrics.svm). The sample score of "
                      f"each run ({ctx.metric}) is in results.json.")
@@ -196,6 +204,18 @@ def _preamble(exp, ctx, results, label):
     elif ctx.substitute and exp.paper_metric:
         lines.append("- Our numbers come from a substitute data set, so they are not comparable with the paper's.")
     return lines + [f"- Command: `{results['command']}`", ""]
+
+
+def _precision_line(exp, results):
+    """The precisions of the table's runs (mgan.precision), as recorded by their manifests."""
+    from mgan.precision import describe
+
+    found = sorted({record_precision(r) for v in results["points"].values() for r in v["per_seed"]})
+    if not found:
+        found = [(results.get("options") or {}).get("precision") or "float32"]
+    if len(found) == 1:
+        return describe(found[0])
+    return "per row (see each row's protocol): " + "; ".join(describe(p) for p in found)
 
 
 def _row_cells(exp, rec):

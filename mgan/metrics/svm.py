@@ -76,7 +76,7 @@ def conv_features(discriminator, images_uint8, batch_size=500, grid=GRID):
         x = tf.convert_to_tensor(mdata.to_unit_range(images_uint8[start:start + batch_size]))
         acts = model(x, training=False)
         acts = acts if isinstance(acts, (list, tuple)) else [acts]
-        pooled = [tf.reshape(max_pool_to_grid(a, grid), [tf.shape(a)[0], -1]) for a in acts]
+        pooled = [tf.reshape(tf.cast(max_pool_to_grid(a, grid), tf.float32), [tf.shape(a)[0], -1]) for a in acts]
         chunks.append(tf.concat(pooled, axis=1).numpy())
     return np.concatenate(chunks, axis=0).astype(np.float32)
 

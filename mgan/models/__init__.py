@@ -11,7 +11,7 @@ from typing import Callable
 
 import keras
 
-from mgan import networks
+from mgan import networks, precision
 from mgan import config as config_lib
 from mgan.config import TrainConfig
 from mgan.models.base import GANModel
@@ -234,12 +234,14 @@ def optimizer(cfg, network):
 
 def build_model(cfg, example_shape, num_classes):
     """The compiled model of a resolved config: networks, model, one optimizer per network (``model.fit`` trains
-    it)."""
+    it), built under the config's precision (``cfg.precision``; variables and optimizer state are float32 in
+    either)."""
     spec = get_spec(cfg.model)
     if cfg.label_mode in LABELLED_MODES and num_classes < 2:
         raise ValueError(f"label_mode {cfg.label_mode!r} needs a labelled data set; use --label_mode=unlabeled")
-    model = spec.build(cfg, example_shape, num_classes)
-    model.compile(d_optimizer=optimizer(cfg, "d"), g_optimizer=optimizer(cfg, "g"), jit_compile=cfg.jit_compile)
+    with precision.policy(cfg.precision):  # layers keep the policy they were built under (mgan.precision)
+        model = spec.build(cfg, example_shape, num_classes)
+        model.compile(d_optimizer=optimizer(cfg, "d"), g_optimizer=optimizer(cfg, "g"), jit_compile=cfg.jit_compile)
     return model
 
 
