@@ -15,6 +15,7 @@ import sys
 from absl import app, flags, logging
 
 from mgan import losses
+from mgan.config import PRECISIONS
 from mgan.experiments import ie_classification as ie
 from mgan.experiments.runs import DEFAULT_RUNS_DIR, REPO_ROOT
 from mgan.metric_losses import CENTER_MODES
@@ -42,6 +43,8 @@ def define_flags(fv):
     flags.DEFINE_float("center_rate", 0.5, "α of the center update rule (Wen et al. 2016; both losses)", **d)
     flags.DEFINE_integer("bn_recalibration_batches", 50, "before testing, re-estimate the BN statistics as the "
                          "average over this many training batches (precise BN); 0: Keras' moving averages", **d)
+    flags.DEFINE_enum("precision", "float32", list(PRECISIONS), "float32 (default) or mixed_bfloat16 (the networks "
+                      "compute in bfloat16; variables, centers, losses and scores stay float32; mgan.precision)", **d)
     flags.DEFINE_string("data_dir", None, "directory of the data set npz files (else $MGAN_DATA_DIR, then TFDS)", **d)
     flags.DEFINE_string("out", None, f"output directory (default results/{SCRIPT})", **d)
     flags.DEFINE_string("runs_dir", None, "run store for the checkpoints (default runs/ at the repository root)", **d)
@@ -77,6 +80,7 @@ def context(fv, argv):
                         feature_dim=fv.feature_dim, options=options,
                         out=os.path.abspath(fv.out or os.path.join(REPO_ROOT, "results", SCRIPT)),
                         runs_dir=os.path.abspath(fv.runs_dir or DEFAULT_RUNS_DIR), data_dir=fv.data_dir,
+                        precision=fv.precision,
                         command=" ".join(["python", f"reproduce/{SCRIPT}.py"] + list(argv)),
                         extra={**options, "feature_dim": fv.feature_dim})
 

@@ -172,6 +172,23 @@ def test_save_and_load_round_trip(tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
+def test_mixed_bfloat16_classifier_keeps_state_and_losses_in_float32():
+    from mgan import precision
+
+    x = RNG.uniform(-1, 1, size=(12, 8, 8, 1)).astype(np.float32)
+    y = np.array([0, 1, 2] * 4)
+    logs = {}
+    for p in ("float32", "mixed_bfloat16"):
+        with precision.policy(p):
+            model = _classifier("ie", {"margin": 0.3, "projection": "identity"}, lr=0.0)
+        logs[p] = model.train_on_batch(x, y, return_dict=True)
+        assert all(v.dtype == "float32" for v in model.variables)
+        assert model.backbone.get_layer("block1_conv1").compute_dtype == ("bfloat16" if p != "float32" else "float32")
+        assert model(x).dtype == tf.float32 and model.embed(x).dtype == tf.float32
+    for k in ("loss", "ie_loss"):
+        assert logs["mixed_bfloat16"][k] == pytest.approx(logs["float32"][k], rel=5e-2), k
+
+
 def test_feature_statistics_closed_form():
     f = np.array([[0, 0], [2, 0], [10, 0], [10, 2]], float)  # class means (1, 0) and (10, 1)
     s = ie.feature_statistics(f, [0, 0, 1, 1])

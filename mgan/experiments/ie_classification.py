@@ -68,6 +68,7 @@ class IEContext:
     data_dir: str = None
     command: str = ""
     lr: float = 1e-3
+    precision: str = "float32"  # mgan.precision: float32 | mixed_bfloat16 (the classifier computes in bfloat16)
     script: str = "ie_loss_classification"
     metric: str = "test_accuracy"
     inception_path: str = None
@@ -96,7 +97,8 @@ def point_config(ctx, dataset, net, loss, seed, feature_dim, data_identity):
     return {"dataset": dataset, "net": net, "loss": loss, "seed": int(seed), "feature_dim": int(feature_dim),
             "width": ctx.scale.width, "batch_size": ctx.scale.batch_size, "lr": ctx.lr,
             "steps": ctx.scale.steps, "epochs": ctx.scale.epochs, "checkpoint_every": ctx.scale.checkpoint_every,
-            "loss_options": loss_options(loss, ctx.options), "data": data_identity}
+            "loss_options": loss_options(loss, ctx.options), "data": data_identity,
+            **({"precision": ctx.precision} if ctx.precision != "float32" else {})}  # float32 labels unchanged
 
 
 def point_label(cfg):
@@ -189,7 +191,7 @@ def run(ctx):
                             "nets": list(ctx.nets), "losses": list(ctx.losses), "seeds": list(ctx.seeds),
                             "feature_dim": ctx.feature_dim, "options": ctx.options, "optimizer": f"Adam {ctx.lr:g}",
                             "bn_statistics": _bn_note(ctx),
-                            "precision": "float32"},
+                            "precision": ctx.precision},
                "abstract_claim": ABSTRACT_CLAIM, "command": ctx.command, "git_commit": provenance.git_commit(),
                "versions": provenance.versions(), "device": provenance.device_info(),
                "wall_seconds": round(time.time() - t0, 1), "points": records}

@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from mgan import data as data_lib
+from mgan import precision
 from mgan.metrics.classifier import split_train_test
 from mgan.models.metric_classifier import MetricClassifier
 
@@ -45,12 +46,18 @@ class _EpochCheckpoint(keras.callbacks.Callback):
 
 def build_model(cfg, data):
     keras.utils.set_random_seed(cfg["seed"])
+    with precision.policy(cfg.get("precision", "float32")):  # variables, centers, losses stay float32
+        model = _build(cfg, data)
+    model.optimizer.build(model.trainable_variables)  # its slots exist before a checkpoint is restored
+    return model
+
+
+def _build(cfg, data):
     model = MetricClassifier(data.train.example_shape, data.train.num_classes, net=cfg["net"],
                              feature_dim=cfg["feature_dim"], width=cfg["width"], loss=cfg["loss"],
                              loss_options=cfg["loss_options"])
     model.compile(optimizer=keras.optimizers.Adam(cfg["lr"]),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-    model.optimizer.build(model.trainable_variables)  # its slots exist before a checkpoint is restored
     return model
 
 

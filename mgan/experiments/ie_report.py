@@ -87,7 +87,7 @@ def render_markdown(ctx, results):
     length = f"{s['steps']} steps" if s["steps"] else f"{s['epochs']:g} epochs"
     lines = [f"# {results['title']}", "",
              f"**Scale: {s['name']}** ({s['description']}): width {s['width']:g}, {length} of batch {s['batch_size']}, "
-             f"Adam {ctx.lr:g}, float32, seeds {', '.join(map(str, ctx.seeds))}. "
+             f"Adam {ctx.lr:g}, {ctx.precision}, seeds {', '.join(map(str, ctx.seeds))}. "
              + (f"{s['name'].capitalize()} budgets: not a reproduction. " if s["name"] != "full" else ""),
              "",
              "The IE paper survives as an abstract only: the loss, its projection, margin, weight and centers, the "

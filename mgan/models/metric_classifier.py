@@ -10,7 +10,10 @@ whole plane, as in Wen et al.'s MNIST plots).
 ``MetricClassifier`` is a ``keras.Model``: ``call(x)`` gives the logits (``predict``/``evaluate`` are Keras' own, so
 ``evaluate`` reports the compiled cross-entropy and metrics on test data); ``train_step`` is one whole update
 (forward, CE + metric loss, one optimizer step on the network and on trainable centers, the center rule);
-``embed(x)`` gives the features.
+``embed(x)`` gives the features (float32).
+
+Under a mixed precision policy (:mod:`mgan.precision`) the feature extractor computes in bfloat16, while the
+softmax layer, the metric-loss layer (its centers and arithmetic) and every variable stay float32.
 """
 import keras
 import tensorflow as tf
@@ -50,9 +53,9 @@ def metric_loss_layer(loss, num_classes, **options):
     if loss == "softmax":
         return None
     if loss == "center":
-        return CenterLoss(num_classes, name="center_loss", **options)
+        return CenterLoss(num_classes, name="center_loss", dtype="float32", **options)
     if loss == "ie":
-        return IELoss(num_classes, name="ie_loss", **options)
+        return IELoss(num_classes, name="ie_loss", dtype="float32", **options)
     raise ValueError(f"loss must be one of {list(LOSSES)}, got {loss!r}")
 
 
@@ -67,7 +70,7 @@ class MetricClassifier(keras.Model):
                          "feature_dim": int(feature_dim), "width": float(width), "loss": loss,
                          "loss_options": dict(loss_options or {})}
         self.backbone = build_feature_network(input_shape, net, feature_dim, width)
-        self.head = keras.layers.Dense(int(num_classes), name="logits")
+        self.head = keras.layers.Dense(int(num_classes), name="logits", dtype="float32")  # float32 logits
         self.metric_loss = metric_loss_layer(loss, int(num_classes), **self.settings["loss_options"])
         self.metric_tracker = keras.metrics.Mean(name=self.metric_loss.loss_name) if self.metric_loss else None
         self.head.build((None, int(feature_dim)))
@@ -79,7 +82,7 @@ class MetricClassifier(keras.Model):
         return self.head(self.backbone(x, training=training))
 
     def embed(self, x, training=False):
-        return self.backbone(x, training=training)
+        return tf.cast(self.backbone(x, training=training), tf.float32)
 
     @property
     def metrics(self):
