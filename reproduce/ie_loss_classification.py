@@ -29,7 +29,8 @@ def define_flags(fv):
     d = dict(flag_values=fv)
     flags.DEFINE_enum("scale", "full", list(ie.SCALES), f"experiment scale: {', '.join(public_scales)} "
                       "(full: METHODS §7.2's networks, 20 epochs, 3 seeds; smoke: width 0.25, 300 steps, 2 seeds)", **d)
-    flags.DEFINE_list("datasets", list(ie.DATASETS), "data sets (MNIST, Fashion-MNIST, CIFAR-10; digits for tests)", **d)
+    flags.DEFINE_list("datasets", list(ie.DATASETS), "data sets (MNIST, Fashion-MNIST, CIFAR-10; digits for tests)",
+                      **d)
     flags.DEFINE_list("nets", list(NETS), "network capacities (METHODS §7.2): small, medium, large", **d)
     flags.DEFINE_list("losses", list(LOSSES), "softmax, center (softmax + center loss), ie (softmax + IE loss)", **d)
     flags.DEFINE_list("seeds", None, "seeds (default: the scale's)", **d)

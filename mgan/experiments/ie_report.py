@@ -55,7 +55,8 @@ def accuracy_table(ctx, cells):
 
 def feature_table(ctx, records):
     """Intra / inter-class distance statistics of the test features (the 2-D runs, and the mean over the grid)."""
-    lines = ["| run | loss | intra (mean ‖f − μ_y‖) | inter (mean ‖μ_j − μ_k‖) | intra / inter |", "|---|---|---|---|---|"]
+    lines = ["| run | loss | intra (mean ‖f − μ_y‖) | inter (mean ‖μ_j − μ_k‖) | intra / inter |",
+             "|---|---|---|---|---|"]
     for r in records:
         if r.get("status") != "done" or r["config"]["feature_dim"] != PLOT_FEATURE_DIM:
             continue
