@@ -347,3 +347,68 @@ def center_loss(features, labels, centers, sample_weight=None):
     y = tf.cast(tf.convert_to_tensor(labels), tf.int32)
     _check_class_inputs(f, y, c)
     return batch_mean(0.5 * squared_distance(f, tf.gather(c, y)), sample_weight)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# KM-GAN (METHODS §6.3, reconstructed: the paper's formulas were lost; D12, D26)
+
+KMGAN_CENTER_LOSS_FORMS = ("R1", "R2")
+
+
+def kmgan_dist(a, b, squared=True, norm_eps=NORM_EPS):
+    """Per-row dist(a_i, b_i): ‖a − b‖² (``squared``, D12's default, the K-Means cost) or ‖a − b‖."""
+    return squared_distance(a, b) if squared else pairwise_norm(a, b, norm_eps)
+
+
+def _segment_means(features, assignments, k):
+    """(Σ_{i∈I_k} f_i [k, d], N_k [k]) of a batch's features over ``k`` sets."""
+    a = tf.cast(tf.convert_to_tensor(assignments), tf.int32)
+    sums = tf.math.unsorted_segment_sum(features, a, k)
+    return sums, tf.math.unsorted_segment_sum(tf.ones_like(a, tf.float32), a, k)
+
+
+def kmgan_center_loss(real_features, fake_features, real_centers, fake_centers, real_assign, fake_assign, sigma,
+                      form="R1", squared=True):
+    """KM-GAN's center loss L_c (METHODS §6.3), differentiable in the features (the centers are constants).
+
+    R1: c̃_k = c_k − σ Σ_{i∈I_k}(c_k − f_i)/(1 + N_k) for the real and the fake centers (DMGAN's Eqs. 3–4 rule, kept
+    differentiable), L_c = (1/K) Σ_k dist(c̃^r_k, c̃^f_k). R2: L_c = σ Σ_k dist(mean of I^r_k, mean of I^f_k) over the
+    k whose real and fake sets are both non-empty.
+    """
+    fr, ff = _f32(real_features), _f32(fake_features)
+    cr, cf = tf.stop_gradient(_f32(real_centers)), tf.stop_gradient(_f32(fake_centers))
+    _check_class_inputs(fr, tf.convert_to_tensor(real_assign), cr)
+    _check_class_inputs(ff, tf.convert_to_tensor(fake_assign), cf)
+    k = tf.shape(cr)[0]
+    (sr, nr), (sf, nf) = _segment_means(fr, real_assign, k), _segment_means(ff, fake_assign, k)
+    if form == "R1":
+        new_r = cr - sigma * (nr[:, None] * cr - sr) / (1.0 + nr[:, None])
+        new_f = cf - sigma * (nf[:, None] * cf - sf) / (1.0 + nf[:, None])
+        return tf.reduce_mean(kmgan_dist(new_r, new_f, squared))
+    if form == "R2":
+        both = tf.logical_and(nr > 0, nf > 0)
+        d = kmgan_dist(sr / tf.maximum(nr, 1.0)[:, None], sf / tf.maximum(nf, 1.0)[:, None], squared)
+        return float(sigma) * tf.reduce_sum(tf.where(both, d, 0.0))
+    raise ValueError(f"unknown center_loss_form {form!r}; valid: {list(KMGAN_CENTER_LOSS_FORMS)}")
+
+
+def kmgan_losses(real_features, fake_features, real_centers, real_assign, fake_assign, squared=True, reg_lambda=0.0):
+    """(L_D, L_G) of KM-GAN (METHODS §6.3, Eqs. 5–6 reconstructed, with the generalized terms when ``reg_lambda``
+    > 0). C_r[i] = c^r_{k(i)}, C_f[i] = c^r_{k̃(i)} — both real centers, held constant (D26):
+    L_D = mean dist(f^r, C_r) − mean dist(f^f, C_f) + λ_g·L_intra, L_G = mean dist(f^f, C_f) + λ_g·L_inter, with
+    L_intra = mean dist(f^r, μ_r) + mean dist(f^f, μ_f) and L_inter = dist(μ_r, μ_f) (μ: batch means)."""
+    fr, ff = _f32(real_features), _f32(fake_features)
+    c = tf.stop_gradient(_f32(real_centers))
+    _check_class_inputs(fr, tf.convert_to_tensor(real_assign), c)
+    _check_class_inputs(ff, tf.convert_to_tensor(fake_assign), c)
+    c_r = tf.gather(c, tf.cast(real_assign, tf.int32))
+    c_f = tf.gather(c, tf.cast(fake_assign, tf.int32))
+    l_g = tf.reduce_mean(kmgan_dist(ff, c_f, squared))
+    l_d = tf.reduce_mean(kmgan_dist(fr, c_r, squared)) - l_g
+    if reg_lambda:
+        mu_r, mu_f = tf.reduce_mean(fr, 0, keepdims=True), tf.reduce_mean(ff, 0, keepdims=True)
+        intra = tf.reduce_mean(kmgan_dist(fr, tf.broadcast_to(mu_r, tf.shape(fr)), squared)) + \
+            tf.reduce_mean(kmgan_dist(ff, tf.broadcast_to(mu_f, tf.shape(ff)), squared))
+        l_d += float(reg_lambda) * intra
+        l_g += float(reg_lambda) * tf.reduce_mean(kmgan_dist(mu_r, mu_f, squared))
+    return l_d, l_g
