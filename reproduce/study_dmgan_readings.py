@@ -20,6 +20,7 @@ import sys
 from absl import flags
 
 from mgan.experiments import cli, figures
+from mgan.metrics.class_report import LEARNS_NOTE
 from mgan.experiments.sweep import Experiment, Point, Row
 
 PAPER_DATASET = "mnist"
@@ -120,9 +121,7 @@ def declare(ctx):
                      labels=tuple(p.label for p in points if p.meta["reading"] in CURVE_READINGS))],
         notes=["Every run: MNIST training split (60,000), batch 64, the iterations shown, seed as listed, Adam 2e-4 "
                "(0.5, 0.999), the 28x28 networks at the width shown (1.0 = the paper's). One thing changes per row.",
-               "learns = issue 7's criterion on the classifier's predictions: ≥ 8 classes with ≥ 1% of the samples, "
-               "no class above 30%, mean confidence ≥ 0.6, and ≥ 50% agreement with the conditioning label "
-               "(conditional runs only).",
+               LEARNS_NOTE,
                "Within-class diversity / real: mean pairwise RMS pixel distance between samples the classifier puts "
                "in the same class, over the same statistic of real training images per true class (1 = as varied "
                "as real digits; 0 = one image per class)."])

@@ -23,6 +23,7 @@ from absl import flags
 from mgan.config import PRECISIONS
 from mgan.errors import ConfigError
 from mgan.experiments import cli, figures
+from mgan.metrics.class_report import LEARNS_NOTE
 from mgan.experiments.sweep import Experiment, Point, Row
 
 PAPER_DATASET = "mnist"
@@ -92,9 +93,7 @@ def declare(ctx):
                "activations compute in bfloat16; variables, BN statistics and arithmetic, optimizer slots, the "
                "centers, losses, norms, G's tanh output and D's head output are float32; the classifier metric is "
                "float32.",
-               "learns = issue 7's criterion on the classifier's predictions: ≥ 8 classes with ≥ 1% of the samples, "
-               "no class above 30%, mean confidence ≥ 0.6, and ≥ 50% agreement with the conditioning label "
-               "(conditional runs only)."])
+               LEARNS_NOTE])
 
 
 if __name__ == "__main__":

@@ -85,6 +85,12 @@ def class_report(logits, images_uint8, num_classes, cond_labels=None, real_image
     return report
 
 
+# The note under every table that reports `learns` (the reproduce studies).
+LEARNS_NOTE = ("learns = issue 7's criterion on the classifier's predictions: ≥ 8 classes with ≥ 1% of the "
+               "samples, no class above 30%, mean confidence ≥ 0.6, and ≥ 50% agreement with the conditioning "
+               "label (conditional runs only).")
+
+
 def learns(report, min_classes=8, max_share=0.30, min_confidence=0.6, min_agreement=0.5):
     """The learning criterion of issue 7 on a class report: (passed, list of failed conditions)."""
     failed = []
