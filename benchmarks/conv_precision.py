@@ -4,6 +4,11 @@ stride 2, 'same'; `mgan.timing.largest_conv`). Native ops (`tf.nn.conv2d` and it
 own `tf.function`, interleaved round after round; prints median ms and GFLOP/s per op and precision.
 
     python benchmarks/conv_precision.py [--rounds 15] [--batch 64]
+    python benchmarks/conv_precision.py --step       # also: a bfloat16 DMGAN step under each kernel-gradient rule
+
+With --step, a whole mixed-bfloat16 DMGAN iteration (literal layout, batch 64, full width; mgan.timing.prepare_step)
+is timed under the fast layers' automatic formulation rules and with the kernel gradient forced to 'native' or to
+'patches' everywhere (mgan.layers.impl_override), round-robin, 4 rounds of 5 iterations after 5 warm-up.
 """
 import argparse
 import os
@@ -35,11 +40,36 @@ def _wgrad_patches(x, dy):
     return tf.reshape(tf.matmul(cols, tf.reshape(dy, [-1, 128]), transpose_a=True), [5, 5, 64, 128])
 
 
+def step_formulations(rounds=4, iters=5):
+    """Median ms of a mixed-bfloat16 DMGAN iteration per kernel-gradient formulation rule (see the docstring)."""
+    from mgan import layers, timing
+    from mgan.config import TrainConfig
+
+    cfg = TrainConfig(model="dmgan", dataset="cifar10", layout="literal", precision="mixed_bfloat16")
+    steps = {}
+    rules = (("auto", {}), ("wgrad=native", {"wgrad": "native"}), ("wgrad=patches", {"wgrad": "patches"}))
+    for name, override in rules:
+        with layers.impl_override(**override):  # the layers choose their formulation when traced
+            run_one, _ = timing.prepare_step(cfg, (32, 32, 3))
+            for _ in range(5):
+                run_one()
+        steps[name] = run_one
+    times = {k: [] for k in steps}
+    for _ in range(rounds):
+        for k, run_one in steps.items():
+            times[k].extend(run_one() for _ in range(iters))
+    print("| kernel-gradient rule | bfloat16 DMGAN ms/iteration (median) |")
+    print("|---|---|")
+    for k, v in times.items():
+        print(f"| {k} | {statistics.median(v):.1f} |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--reps", type=int, default=10)
+    ap.add_argument("--step", action="store_true", help="also time a bfloat16 DMGAN step per formulation rule")
     a = ap.parse_args()
     fns = {(name, dt.name): f for dt in (tf.float32, tf.bfloat16) for name, f in ops(a.batch, dt).items()}
     times = {k: [] for k in fns}
@@ -58,6 +88,8 @@ def main():
     for name in ("forward", "input gradient", "kernel gradient", "kernel gradient, im2col GEMM"):
         f32, bf = (statistics.median(times[(name, d)]) for d in ("float32", "bfloat16"))
         print(f"| {name} | {f32:.2f} | {bf:.2f} | {flops / f32 / 1e6:.0f} | {flops / bf / 1e6:.0f} | {f32 / bf:.2f}x |")
+    if a.step:
+        step_formulations()
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 import tensorflow as tf
 
 
-def update_centers(centers, features, labels, gamma, sample_weight=None):
+def update_centers(centers, features, labels, gamma, sample_weight=None, stop_gradient=True):
     """DMGAN Eqs. 3-4: c_k <- c_k - gamma * sum_{j: y_j = k}(c_k - f_j) / (1 + n_k).
 
     Args:
@@ -16,7 +16,9 @@ def update_centers(centers, features, labels, gamma, sample_weight=None):
       the new [k, d] centers. A class absent from the batch (n_k = 0) does not move.
     """
     centers = tf.cast(tf.convert_to_tensor(centers), tf.float32)
-    features = tf.stop_gradient(tf.cast(tf.convert_to_tensor(features), tf.float32))
+    features = tf.cast(tf.convert_to_tensor(features), tf.float32)
+    if stop_gradient:
+        features = tf.stop_gradient(features)
     labels = tf.cast(tf.convert_to_tensor(labels), tf.int32)
     k = tf.shape(centers)[0]
     if sample_weight is None:

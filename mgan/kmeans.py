@@ -18,6 +18,8 @@ import math
 
 import tensorflow as tf
 
+from mgan import losses
+
 
 def _f32(x):
     return tf.cast(tf.convert_to_tensor(x), tf.float32)
@@ -31,11 +33,10 @@ def _check(features, centers):
 
 
 def squared_distances(features, centers):
-    """‖f_i − c_k‖² for every pair, shape [m, k]."""
+    """‖f_i − c_k‖² for every pair, shape [m, k] (:func:`mgan.losses.all_pairs_squared_distance`, shape-checked)."""
     f, c = _f32(features), _f32(centers)
     _check(f, c)
-    return tf.maximum(tf.reduce_sum(f * f, 1)[:, None] - 2.0 * tf.matmul(f, c, transpose_b=True)
-                      + tf.reduce_sum(c * c, 1)[None, :], 0.0)
+    return losses.all_pairs_squared_distance(f, c)
 
 
 def assign(features, centers):

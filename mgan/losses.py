@@ -10,6 +10,8 @@ by default (METHODS D32, ``ip_norm='squared'``); L_d and L_G are always plain no
 """
 import tensorflow as tf
 
+from mgan import centers as centers_lib
+
 NORM_EPS = 1e-12
 WA_EPS = 1e-8
 IP_NORMS = ("squared", "plain")  # METHODS D32: the distance of L_ip (Eq. 2); 'plain' is Eq. 2 as printed
@@ -37,6 +39,12 @@ def squared_distance(a, b):
     """Per-row squared Euclidean distance ||a_i - b_i||², shape [m] (the center-loss form, METHODS D32)."""
     d = _f32(a) - _f32(b)
     return tf.reduce_sum(tf.square(d), axis=-1)
+
+
+def all_pairs_squared_distance(a, b):
+    """‖a_i − b_j‖² for every pair of rows, shape [m, k] (computed from the differences, exact at 0)."""
+    a, b = _f32(a), _f32(b)
+    return tf.reduce_sum(tf.square(a[:, None, :] - b[None, :, :]), axis=-1)
 
 
 def ip_distance(features, centers, ip_norm="squared", norm_eps=NORM_EPS):
@@ -311,7 +319,7 @@ def ie_distances(features, centers, projection="gaussian_kernel", bandwidth=1.0)
         f, c = tf.exp(f), tf.exp(c)
     elif projection not in IE_PROJECTIONS:
         raise ValueError(f"unknown IE projection {projection!r}; valid: {list(IE_PROJECTIONS)}")
-    sq = tf.reduce_sum(tf.square(f[:, None, :] - c[None, :, :]), axis=-1)
+    sq = all_pairs_squared_distance(f, c)
     if projection == "gaussian_kernel":
         if not bandwidth > 0:
             raise ValueError(f"the Gaussian-kernel bandwidth must be > 0, got {bandwidth}")
@@ -360,11 +368,11 @@ def kmgan_dist(a, b, squared=True, norm_eps=NORM_EPS):
     return squared_distance(a, b) if squared else pairwise_norm(a, b, norm_eps)
 
 
-def _segment_means(features, assignments, k):
-    """(Σ_{i∈I_k} f_i [k, d], N_k [k]) of a batch's features over ``k`` sets."""
+def _class_means(features, assignments, k):
+    """(mean feature of each of the ``k`` sets [k, d] (0 for an empty set), set sizes N_k [k])."""
     a = tf.cast(tf.convert_to_tensor(assignments), tf.int32)
-    sums = tf.math.unsorted_segment_sum(features, a, k)
-    return sums, tf.math.unsorted_segment_sum(tf.ones_like(a, tf.float32), a, k)
+    n = tf.math.unsorted_segment_sum(tf.ones_like(a, tf.float32), a, k)
+    return tf.math.unsorted_segment_sum(features, a, k) / tf.maximum(n, 1.0)[:, None], n
 
 
 def kmgan_center_loss(real_features, fake_features, real_centers, fake_centers, real_assign, fake_assign, sigma,
@@ -379,16 +387,15 @@ def kmgan_center_loss(real_features, fake_features, real_centers, fake_centers, 
     cr, cf = tf.stop_gradient(_f32(real_centers)), tf.stop_gradient(_f32(fake_centers))
     _check_class_inputs(fr, tf.convert_to_tensor(real_assign), cr)
     _check_class_inputs(ff, tf.convert_to_tensor(fake_assign), cf)
-    k = tf.shape(cr)[0]
-    (sr, nr), (sf, nf) = _segment_means(fr, real_assign, k), _segment_means(ff, fake_assign, k)
-    if form == "R1":
-        new_r = cr - sigma * (nr[:, None] * cr - sr) / (1.0 + nr[:, None])
-        new_f = cf - sigma * (nf[:, None] * cf - sf) / (1.0 + nf[:, None])
+    if form == "R1":  # DMGAN's Eqs. 3–4 rule on the batch, differentiable in the features
+        new_r = centers_lib.update_centers(cr, fr, real_assign, sigma, stop_gradient=False)
+        new_f = centers_lib.update_centers(cf, ff, fake_assign, sigma, stop_gradient=False)
         return tf.reduce_mean(kmgan_dist(new_r, new_f, squared))
     if form == "R2":
+        k = tf.shape(cr)[0]
+        (mr, nr), (mf, nf) = _class_means(fr, real_assign, k), _class_means(ff, fake_assign, k)
         both = tf.logical_and(nr > 0, nf > 0)
-        d = kmgan_dist(sr / tf.maximum(nr, 1.0)[:, None], sf / tf.maximum(nf, 1.0)[:, None], squared)
-        return float(sigma) * tf.reduce_sum(tf.where(both, d, 0.0))
+        return float(sigma) * tf.reduce_sum(tf.where(both, kmgan_dist(mr, mf, squared), 0.0))
     raise ValueError(f"unknown center_loss_form {form!r}; valid: {list(KMGAN_CENTER_LOSS_FORMS)}")
 
 

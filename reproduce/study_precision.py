@@ -23,8 +23,8 @@ from absl import flags
 from mgan.config import PRECISIONS
 from mgan.errors import ConfigError
 from mgan.experiments import cli, figures
-from mgan.metrics.class_report import LEARNS_NOTE
 from mgan.experiments.sweep import Experiment, Point, Row
+from mgan.metrics.class_report import LEARNS_NOTE
 
 PAPER_DATASET = "mnist"
 STEPS = 1300

@@ -137,8 +137,8 @@ def _scoring(ctx):
 
 
 def _point(ctx, job, data, index, total):
-    """Train (or resume) and score one point; a point finished and scored under this scoring is read back. A point
-    trained before but scored otherwise is re-scored from its final checkpoint (no training)."""
+    """Train (or resume) and score one point; a finished point is read back. (A point whose checkpoints are complete
+    but whose record is missing is restored, not retrained, and scored.)"""
     from mgan.experiments import ie_points
 
     dataset, net, loss, seed, feature_dim = job
@@ -146,7 +146,7 @@ def _point(ctx, job, data, index, total):
     label = point_label(cfg)
     path = os.path.join(ctx.out, "points", label + ".json")
     old = read_json(path) if os.path.isfile(path) else {}
-    if old.get("status") == "done" and old.get("scoring") == _scoring(ctx):
+    if old.get("status") == "done":
         print(f"[{index}/{total}] {label}: done before (test accuracy {old['test_accuracy']:.4f})", flush=True)
         return old
     directory = os.path.join(ctx.runs_dir, "ie_classification", label)
@@ -155,8 +155,6 @@ def _point(ctx, job, data, index, total):
         total_steps = ctx.scale.total_steps(data.train.n)
         print(f"[{index}/{total}] {label}: {total_steps} steps", flush=True)
         model, facts = ie_points.train_point(cfg, data, directory, total_steps, verbose=ctx.extra.get("verbose", 2))
-        if old.get("status") == "done" and facts["resumed_from_step"] == total_steps:
-            facts = {k: old[k] for k in ("status", "resumed_from_step", "train_seconds_this_invocation", "last_logs")}
         rec = {"label": label, "config": cfg, "total_steps": total_steps, "test": data.test, **facts,
                "scoring": _scoring(ctx)}
         if facts["status"] == "done":
@@ -174,7 +172,7 @@ def _point(ctx, job, data, index, total):
 def run(ctx):
     """Train and score every point (resuming), then write results.json, table.md and the feature figure."""
     t0 = time.time()
-    published.claim(ctx)
+    published.claim(ctx, ctx.precision)
     jobs = jobs_of(ctx)
     cache = {}
     records = []

@@ -33,17 +33,11 @@ class ResultsConflictError(UserError):
 DEFAULT_PRECISION = "float32"
 
 
-def precision_of(ctx):
-    """The precision of a script's results: --precision, or the precisions a study compares (--precisions)."""
-    if ctx.extra.get("precisions"):
-        return ",".join(ctx.extra["precisions"])
-    return getattr(ctx, "precision", DEFAULT_PRECISION)
-
-
-def protocol_of(ctx):
+def protocol_of(ctx, precision=DEFAULT_PRECISION):
+    """The protocol of ``ctx``'s results; ``precision``: the training precision(s) of its runs, comma-joined."""
     flags = {k: ctx.extra[k] for k in PROTOCOL_FLAGS if k in ctx.extra}
     return {"script": ctx.script, "scale": ctx.scale.name, "dataset": ctx.dataset, "metric": ctx.metric,
-            "precision": precision_of(ctx), **flags}
+            "precision": precision, **flags}
 
 
 def _recorded_protocol(out):
@@ -73,9 +67,9 @@ def _conflicts(old, new):
         (old.get("precision") or DEFAULT_PRECISION) != new["precision"])
 
 
-def check(ctx):
+def check(ctx, precision=DEFAULT_PRECISION):
     """ResultsConflictError when ``ctx.out`` holds results of another protocol (nothing is written here)."""
-    old, new = _recorded_protocol(ctx.out), protocol_of(ctx)
+    old, new = _recorded_protocol(ctx.out), protocol_of(ctx, precision)
     if old and _conflicts(old, new):
         shown = portable_paths.portable_path(ctx.out, [])
         suggestion = f"{shown.rstrip('/')}-{new['scale']}-{new['dataset']}-{new['metric']}" + (
@@ -85,12 +79,12 @@ def check(ctx):
             f"Write it elsewhere with --out={suggestion} (the run store is shared, so trained runs are reused).")
 
 
-def claim(ctx):
+def claim(ctx, precision=DEFAULT_PRECISION):
     """Check the directory's protocol and record this one (under a short lock, so concurrent workers agree)."""
     os.makedirs(ctx.out, exist_ok=True)
     with run_lock.hold(ctx.out, wait=True, what="sweep"):
-        check(ctx)
-        atomic_write_json(os.path.join(ctx.out, "protocol.json"), protocol_of(ctx))
+        check(ctx, precision)
+        atomic_write_json(os.path.join(ctx.out, "protocol.json"), protocol_of(ctx, precision))
 
 
 def roots(ctx):

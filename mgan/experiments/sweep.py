@@ -402,9 +402,11 @@ def run(exp, ctx):
     from mgan.experiments import tables
 
     t_start = time.time()
-    published.check(ctx)  # another protocol's results are never overwritten; fails before anything is loaded
+    # the protocol's precision is that of the runs the results come from (a study may compare several)
+    precision = ",".join(sorted({p.config.precision for p in exp.points})) or published.DEFAULT_PRECISION
+    published.check(ctx, precision)  # another protocol's results are never overwritten; fails before anything loads
     network = check_inputs(exp, ctx)
-    published.claim(ctx)
+    published.claim(ctx, precision)
     os.makedirs(os.path.join(ctx.out, "points"), exist_ok=True)
     all_jobs = [(p, s) for p in exp.points for s in (p.seeds or ctx.seeds)]
     jobs = shard_jobs(all_jobs, ctx.shard)
