@@ -39,7 +39,8 @@ class TrainConfig:
                              "D24)")
     seed: int = _f(0, "seed of weights, data order and noise")
     # networks
-    layout: str = _f("auto", "network layout (D3): auto | literal | mbgan | mnist | celeba64 | digits8 | mlp")
+    layout: str = _f("auto", "network layout (D3): auto | literal | mbgan | mnist | celeba64 | digits8 | mlp | "
+                                   "dcgan_tf1_mnist")
     width: float = _f(1.0, "channel width multiplier; 1.0 = the papers' networks")
     feature_dim: int = _f(500, "discriminator feature dimension of the metric GANs (500)")
     z_dim: int = _f(100, "noise dimension (100)")
@@ -104,6 +105,28 @@ class TrainConfig:
                              "the reference code), none for WGAN-GP (Gulrajani et al.: no BN in the critic; 'layer' is "
                              "their suggested alternative) and SAGAN (spectral normalization instead)",
                      ["auto", "batch", "layer", "none"])
+    # KM-GAN (METHODS §6, reconstructed: its formulas were lost; D12, D25-D27)
+    kmeans_k: int = _f(10, "KM-GAN: K, the number of K-Means centers (§6.6: 10 on MNIST, Fashion, CIFAR-10; 4 on the "
+                           "synthetic data; 5 on CelebA)")
+    sigma: float = _f(0.5, "KM-GAN: σ of the center loss (lost; D27 placeholder 0.5); the rate of the center step in "
+                           "form R1, the weight in R2")
+    center_loss_form: str = _f("R1", "KM-GAN center loss (D12): R1 (DMGAN-style center step, then the distance of the "
+                                     "updated real and fake centers) | R2 (σ x distance of the batch class means)",
+                               ["R1", "R2"])
+    squared: bool = _f(True, "KM-GAN: squared Euclidean distances in L_D, L_G and L_c (D12; as the K-Means cost); "
+                             "--nosquared: plain distances")
+    reg_lambda: float = _f(0.0, "KM-GAN: λ_g of the generalized terms (§6.3; 0 = KM-GAN; the paper: 5 on CelebA)")
+    kmeans_space: str = _f("feature", "KM-GAN: where K-Means runs: feature (D's features, KM-GAN) | pixel (the "
+                                      "reduced KM-GAN, Algorithm 2)", ["feature", "pixel"])
+    fake_assign: str = _f("fake_centers", "KM-GAN (D26): a fake's class is its nearest fake center | its nearest "
+                                          "real center", ["fake_centers", "real_centers"])
+    center_init: str = _f("copy_real", "KM-GAN (D26): the fake centers start as a copy of the K-Means++ real centers "
+                                       "| by K-Means++ on the first fake batch", ["copy_real", "kmeanspp"])
+    center_sgd_lr: float = _f(2e-4, "KM-GAN: rate of the plain SGD step on the center loss (step 2; lost, D27 "
+                                    "placeholder 2e-4); 0 = no center loss (the paper's ablation)")
+    kmgan_arch: str = _f("backbone", "KM-GAN networks (D25): backbone (the package's layout for the data, 500-D head) "
+                                     "| dcgan_tf1_mnist (carpedm20/DCGAN-tensorflow's MNIST networks without labels, "
+                                     "28x28 only)", ["backbone", "dcgan_tf1_mnist"])
     attn_res: int = _f(16, "SAGAN: the self-attention block follows the layer making this resolution in G and in D "
                            "(16 or 8 at 32x32, Zhang et al.)")
     # sampling
@@ -144,19 +167,21 @@ def field_choices(name):
 
 # Fields only some models use (help texts name them): any other model refuses a value other than the default, and
 # the run-store keys of the other models leave them out (mgan.experiments.runs.MODEL_FIELDS).
-BASELINE_FIELDS = {"optimizer": ("wgan", "wgan_gp", "sagan"), "d_lr": ("wgan", "wgan_gp", "sagan"),
-                   "n_critic": ("wgan", "wgan_gp"), "critic_burst_steps": ("wgan",), "critic_burst_first": ("wgan",),
-                   "critic_burst_every": ("wgan",), "gp_weight": ("wgan_gp",), "d_norm": ("wgan", "wgan_gp", "sagan"),
-                   "attn_res": ("sagan",)}
+KMGAN_FIELDS = ("kmeans_k", "sigma", "center_loss_form", "squared", "reg_lambda", "kmeans_space", "fake_assign",
+                "center_init", "center_sgd_lr", "kmgan_arch")
+OWNED_FIELDS = {"optimizer": ("wgan", "wgan_gp", "sagan"), "d_lr": ("wgan", "wgan_gp", "sagan"),
+                "n_critic": ("wgan", "wgan_gp"), "critic_burst_steps": ("wgan",), "critic_burst_first": ("wgan",),
+                "critic_burst_every": ("wgan",), "gp_weight": ("wgan_gp",), "d_norm": ("wgan", "wgan_gp", "sagan"),
+                "attn_res": ("sagan",), **{name: ("kmgan",) for name in KMGAN_FIELDS}}
 
 # Counts that must be at least 1.
 POSITIVE_FIELDS = ("batch_size", "z_dim", "feature_dim", "n_gen", "checkpoint_every", "log_every", "keep_checkpoints",
-                   "n_critic", "critic_burst_steps", "attn_res")
+                   "n_critic", "critic_burst_steps", "attn_res", "kmeans_k")
 # Real values that must be > 0, those that must be > 0 or -1 (the model's default), and those that must be >= 0.
 POSITIVE_REALS = ("width", "bn_epsilon", "init_stddev", "norm_eps", "wa_eps")
 AUTO_POSITIVE_REALS = ("lr", "d_lr")
 NON_NEGATIVE = ("steps", "sample_every", "seed", "synthetic_seed", "lam", "gamma", "lrelu_slope", "alpha",
-                "critic_burst_first", "critic_burst_every", "gp_weight")
+                "critic_burst_first", "critic_burst_every", "gp_weight", "sigma", "reg_lambda", "center_sgd_lr")
 
 
 def _bad(name, value, rule):
@@ -204,8 +229,8 @@ def validate(cfg):
 
 
 def check_model_fields(cfg):
-    """ConfigError when a field of :data:`BASELINE_FIELDS` is set for a model that does not use it."""
-    for name, owners in BASELINE_FIELDS.items():
+    """ConfigError when a field of :data:`OWNED_FIELDS` is set for a model that does not use it."""
+    for name, owners in OWNED_FIELDS.items():
         default = TrainConfig.__dataclass_fields__[name].default
         if cfg.model not in owners and getattr(cfg, name) != default:
             raise ConfigError(f"--{name} applies to --model={' | '.join(owners)} only, not to --model={cfg.model}; "

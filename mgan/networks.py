@@ -16,6 +16,9 @@ mnist       28x28xC ('project7')     FC to 7x7x256, UpConvs 14, 28, stride-1 to 
 celeba64    64x64xC                  FC to 4x4x512, four stride-2 UpConvs / four stride-2 convs
 digits8     8x8xC (sklearn digits)   FC to 2x2x256, UpConvs 4, 8, stride-1 to C / 8->8->4->2 (project layout)
 mlp         vectors (synthetic)      G 16->128->128->D, D D->128->128->head (KM-GAN stand-in, §6.7)
+dcgan_tf1_  28x28x1                  carpedm20/DCGAN-tensorflow's MNIST networks without the label inputs (KM-GAN
+mnist                                D25 alternative): G FC 1024, FC 7x7x128, UpConvs 14x14x128, 28x28x1 (ReLU,
+                                     tanh for its sigmoid, D19) / D convs 11, 74 channels (5x5, stride 2), FC 1024
 ==========  =======================  =========================================================================
 
 ``width`` scales every hidden channel count (the papers' sizes are ``width=1``); tests and tiny runs use
@@ -42,7 +45,9 @@ LAYOUTS = {
     "digits8": ((2, 2, 256), ["5c2s128o", "5c2s64o", "5c1sCo"],
                 ["5c1s64o", "5c2s128o", "5c2s256o"], (8, 8)),
     "mlp": None,
+    "dcgan_tf1_mnist": None,  # built by _tf1_mnist_generator / _tf1_mnist_discriminator
 }
+TF1_MNIST = {"g_fc": 1024, "g_proj": (7, 7, 128), "g_up": 128, "d_convs": (11, 74), "d_fc": 1024}
 MLP_HIDDEN = (128, 128)
 MLP_NOISE_DIM = 16
 
@@ -77,6 +82,10 @@ def check_layout(layout, example_shape):
     if layout == "mlp":
         if len(example_shape) != 1:
             raise ValueError(f"layout 'mlp' needs vector data, got examples of shape {example_shape}")
+        return
+    if layout == "dcgan_tf1_mnist":
+        if tuple(example_shape) != (28, 28, 1):
+            raise ValueError(f"layout 'dcgan_tf1_mnist' makes 28x28x1 images but the data has shape {example_shape}")
         return
     if len(example_shape) != 3 or tuple(example_shape[:2]) != LAYOUTS[layout][3]:
         raise ValueError(f"layout {layout!r} makes {LAYOUTS[layout][3]} images but the data has shape {example_shape}")
@@ -167,6 +176,8 @@ def build_generator(cfg, out_shape, cond_classes=0, name="generator", spectral_n
             h = layers.LeakyReLU(cfg.lrelu_slope, name=f"lrelu{i}")(h)
         out = layers.Dense(out_shape[0], kernel_initializer=init, name="out", dtype=OUTPUT_DTYPE)(h)
         return keras.Model(inp, out, name=name)
+    if cfg.layout == "dcgan_tf1_mnist":
+        return _tf1_mnist_generator(cfg, inp, init, name)
     _, Deconv = _conv_classes(cfg.conv_impl)
     project, upconvs, _, _ = LAYOUTS[cfg.layout]
     attended = False
@@ -226,6 +237,8 @@ def build_discriminator(cfg, in_shape, head_dim, cond_classes=0, name="discrimin
         for i, units in enumerate(MLP_HIDDEN):
             h = layers.Dense(_scaled(units, cfg.width), kernel_initializer=init, name=f"fc{i}")(h)
             h = layers.LeakyReLU(cfg.lrelu_slope, name=f"lrelu{i}")(h)
+    elif cfg.layout == "dcgan_tf1_mnist":
+        h = _tf1_mnist_discriminator_body(cfg, h, init)
     else:
         Conv, _ = _conv_classes(cfg.conv_impl)
         attended = False
@@ -246,3 +259,36 @@ def build_discriminator(cfg, in_shape, head_dim, cond_classes=0, name="discrimin
         h = layers.Flatten(name="flatten")(h)
     out = _sn(layers.Dense(head_dim, kernel_initializer=init, name="head", dtype=OUTPUT_DTYPE), spectral_norm)(h)
     return keras.Model(inputs if cond_classes else x_in, out, name=name)
+
+
+def _tf1_mnist_generator(cfg, inp, init, name):
+    """carpedm20/DCGAN-tensorflow ``generator`` for MNIST (y_dim removed): FC 1024, FC 7x7x(2·64), UpConv 5x5/2 to
+    14x14x128, each with BN and ReLU, then UpConv 5x5/2 to 28x28x1 and tanh (its sigmoid, D19)."""
+    _, Deconv = _conv_classes(cfg.conv_impl)
+    t, w = TF1_MNIST, cfg.width
+    h = layers.Dense(_scaled(t["g_fc"], w), kernel_initializer=init, name="fc0")(inp)
+    h = layers.ReLU(name="fc0_relu")(_bn(cfg, "fc0_bn")(h))
+    ph, pw, pc = t["g_proj"]
+    h = layers.Dense(ph * pw * _scaled(pc, w), kernel_initializer=init, name="project")(h)
+    h = layers.ReLU(name="project_relu")(_bn(cfg, "project_bn")(h))
+    h = layers.Reshape((ph, pw, _scaled(pc, w)), name="reshape")(h)
+    h = Deconv(_scaled(t["g_up"], w), 5, strides=2, padding="same", kernel_initializer=init, name="upconv0")(h)
+    h = layers.ReLU(name="upconv0_relu")(_bn(cfg, "upconv0_bn")(h))
+    h = Deconv(1, 5, strides=2, padding="same", kernel_initializer=init, name="upconv1")(h)
+    return keras.Model(inp, layers.Activation("tanh", name="tanh", dtype=OUTPUT_DTYPE)(h), name=name)
+
+
+def _tf1_mnist_discriminator_body(cfg, h, init):
+    """carpedm20/DCGAN-tensorflow ``discriminator`` for MNIST up to its last FC (y_dim removed; the conv widths keep
+    the code's c_dim + y_dim = 11 and df_dim + y_dim = 74): conv 5x5/2 + LReLU, conv 5x5/2 + BN + LReLU, FC 1024 +
+    BN + LReLU."""
+    Conv, _ = _conv_classes(cfg.conv_impl)
+    for i, filters in enumerate(TF1_MNIST["d_convs"]):
+        h = Conv(_scaled(filters, cfg.width), 5, strides=2, padding="same", kernel_initializer=init,
+                 name=f"conv{i}")(h)
+        if i > 0:
+            h = _bn(cfg, f"conv{i}_bn")(h)
+        h = layers.LeakyReLU(cfg.lrelu_slope, name=f"conv{i}_lrelu")(h)
+    h = layers.Flatten(name="flatten")(h)
+    h = layers.Dense(_scaled(TF1_MNIST["d_fc"], cfg.width), kernel_initializer=init, name="fc")(h)
+    return layers.LeakyReLU(cfg.lrelu_slope, name="fc_lrelu")(_bn(cfg, "fc_bn")(h))

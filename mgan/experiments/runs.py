@@ -36,7 +36,7 @@ NON_RESULT_FIELDS = frozenset({"out", "progress", "checkpoint_every", "sample_ev
 DATASET_FIELDS = {"celeba_crop": "celeba", "synthetic_seed": "synthetic"}
 # Fields that matter for some models only (the keys of the other models' runs stay as they were before them).
 MODEL_FIELDS = {"alpha": ("mbgan",), "margin_reduction": ("mbgan",), "pair_sampling": ("mbgan",),
-                **config_lib.BASELINE_FIELDS}
+                **config_lib.OWNED_FIELDS}
 
 # Counts calls of mgan.runner.train made by this module (tests assert that re-runs do not retrain).
 TRAIN_CALLS = {"n": 0}

@@ -17,6 +17,7 @@ from mgan.config import TrainConfig
 from mgan.models.base import GANModel
 from mgan.models.dcgan import DCGAN
 from mgan.models.dmgan import DMGAN
+from mgan.models.kmgan import KMGAN
 from mgan.models.mbgan import MBGAN
 from mgan.models.sagan import SAGAN
 from mgan.models.wgan import WGAN
@@ -92,6 +93,31 @@ def _build_sagan(cfg, example_shape, num_classes):
                  clip_scope=cfg.clip_scope, name=cfg.model)
 
 
+def _build_kmgan(cfg, example_shape, num_classes):
+    """KM-GAN (METHODS §6, reconstructed): unconditional, D with the ``feature_dim`` head (D25)."""
+    G, D = _networks(cfg, example_shape, num_classes, cfg.feature_dim)
+    return KMGAN(G, D, k=cfg.kmeans_k, sigma=cfg.sigma, center_loss_form=cfg.center_loss_form, squared=cfg.squared,
+                 reg_lambda=cfg.reg_lambda, center_sgd_lr=cfg.center_sgd_lr, fake_assign=cfg.fake_assign,
+                 center_init=cfg.center_init, kmeans_space=cfg.kmeans_space, num_classes=num_classes, z_dim=cfg.z_dim,
+                 noise=cfg.noise, seed=cfg.seed, clip=cfg.clip, clip_scope=cfg.clip_scope, name=cfg.model)
+
+
+KMGAN_TF1_LAYOUT = "dcgan_tf1_mnist"
+
+
+def _adjust_kmgan(cfg, explicit):
+    """D25: --kmgan_arch=dcgan_tf1_mnist is the layout of that name; K-Means++ seeds K centers from one batch."""
+    updates = {}
+    if cfg.kmgan_arch == KMGAN_TF1_LAYOUT:
+        if "layout" in explicit and cfg.layout != KMGAN_TF1_LAYOUT:
+            raise ValueError(f"--kmgan_arch={KMGAN_TF1_LAYOUT} sets the layout; remove --layout={cfg.layout}")
+        updates["layout"] = KMGAN_TF1_LAYOUT
+    if cfg.kmeans_k > cfg.batch_size:
+        raise ValueError(f"--kmeans_k={cfg.kmeans_k} needs batches of at least K images (K-Means++ seeds the centers "
+                         f"from the first batch); raise --batch_size above {cfg.batch_size} or lower --kmeans_k")
+    return updates
+
+
 def _adjust_baseline(cfg, explicit):
     """D's learning rate defaults to G's (--lr) when the model has no own default; checks of the baseline flags."""
     updates = {}
@@ -133,6 +159,10 @@ _WGAN_GP_DEFAULTS = {"noise": "normal", "label_mode": "unlabeled", "clip": 0.0, 
 _SAGAN_DEFAULTS = {"noise": "normal", "label_mode": "unlabeled", "clip": 0.0, "optimizer": "adam", "lr": 1e-4,
                    "d_lr": 4e-4, "adam_betas": "0.0,0.9", "d_norm": "none"}
 _DMGAN_PAPER_SPLITS = {"cifar10": "train+test"}  # D30: the DMGAN paper's experiments use all 60,000 CIFAR-10 images
+# KM-GAN §6.7: "All these images are used": 70,000 MNIST and Fashion-MNIST images, 60,000 of CIFAR-10 (D30)
+_KMGAN_SPLITS = {"mnist": "train+test", "fashion_mnist": "train+test", "cifar10": "train+test"}
+# D27 placeholders: Adam as D1, clipping 0.1 (DMGAN's value), z 'uniform01'
+_KMGAN_DEFAULTS = {"noise": "uniform01", "label_mode": "unlabeled", "clip": 0.1, **_D1_OPTIMIZER}
 
 
 def dmgan_paper_split(dataset):
@@ -156,6 +186,9 @@ MODELS = {
     "mbgan": ModelSpec("mbgan", "MBGAN (triplet hinge with a data-dependent margin, Algorithm 1)", "mbgan",
                        _build_mbgan, {"noise": "uniform01", "label_mode": "conditional", "clip": 0.0, **_D1_OPTIMIZER},
                        label_modes=("conditional", "unlabeled"), adjust=_adjust_mbgan),
+    "kmgan": ModelSpec("kmgan", "KM-GAN, reconstructed (mini-batch K-Means on D's features, center loss; METHODS §6)",
+                       "dmgan", _build_kmgan, _KMGAN_DEFAULTS, label_modes=("unlabeled",), data_splits=_KMGAN_SPLITS,
+                       adjust=_adjust_kmgan),
     "wgan": ModelSpec("wgan", "WGAN baseline (weight clipping before each critic step, RMSprop)", "dmgan",
                       _build_wgan, _WGAN_DEFAULTS, label_modes=("unlabeled",), data_splits=_DMGAN_PAPER_SPLITS,
                       adjust=_adjust_baseline),
@@ -245,5 +278,5 @@ def build_model(cfg, example_shape, num_classes):
     return model
 
 
-__all__ = ["MODELS", "ModelSpec", "GANModel", "DMGAN", "DCGAN", "MBGAN", "WGAN", "SAGAN", "build_model", "resolve",
+__all__ = ["MODELS", "ModelSpec", "GANModel", "DMGAN", "DCGAN", "KMGAN", "MBGAN", "WGAN", "SAGAN", "build_model", "resolve",
            "get_spec", "data_split", "dmgan_paper_split", "MBGAN_PAPER_BATCH", "adam", "optimizer"]
