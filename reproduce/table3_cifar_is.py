@@ -10,19 +10,20 @@ mgan.timing.measure_interleaved for each trained model at the run's network widt
 to DCGAN next to the paper's ratio; the device is recorded. MBGAN (α 200, K 500, DMGAN §4.1) is trained as a DMGAN
 baseline: conditional, the same 'literal' networks, batch 64, the same 60,000 images (the Fig. 7 MBGAN run, shared).
 WGAN, WGAN-GP and SAGAN follow their own papers and reference code (METHODS §9: losses, optimizers, clipping or
-penalty, self-attention and spectral normalization), unconditional (D29), on the same networks, batch and data. KM-GAN
-shows the paper value and "not run yet" (a later issue); MLGAN-clipping shows its paper value only (METHODS D14).
+penalty, self-attention and spectral normalization), unconditional (D29), on the same networks, batch and data.
+KM-GAN is the reconstruction of METHODS §6 (K 10, the same networks, batch and 60,000 images; the run of
+kmgan_table_cifar_is.py, shared); MLGAN-clipping shows its paper value only (METHODS D14).
 """
 import sys
 
-from mgan.experiments import cli, dmgan_baselines, figures, paper_values
+from mgan.experiments import cli, dmgan_baselines, figures, kmgan_paper, paper_values
 from mgan.experiments.sweep import Experiment, Point, Row
 
 PAPER_DATASET = "cifar10"
 TRAINED = {"DCGAN": "dcgan", "WGAN": "wgan", "MBGAN": "mbgan", "WGAN-GP": "wgan_gp", "SAGAN": "sagan",
-           "DMGAN": "dmgan_gamma1.00", "waDMGAN": "wadmgan_gamma1.00"}
-NOT_RUN = {"KM-GAN": "not run yet: KM-GAN arrives in a later issue",
-           "MLGAN-clipping": "paper value, not reproduced (losses unavailable, METHODS D14)"}
+           "DMGAN": "dmgan_gamma1.00", "waDMGAN": "wadmgan_gamma1.00", "KM-GAN": "kmgan"}
+ROW_NAMES = {"KM-GAN": kmgan_paper.RECONSTRUCTED}
+NOT_RUN = {"MLGAN-clipping": "paper value, not reproduced (losses unavailable, METHODS D14)"}
 
 
 def declare(ctx):
@@ -35,10 +36,11 @@ def declare(ctx):
                     title=f"waDMGAN, λ {lam:g}, γ 1",
                     meta={"gamma": gamma, "lam": lam, "series": "waDMGAN"}),
               dmgan_baselines.mbgan_point(ctx)] + [dmgan_baselines.baseline_point(ctx, m)
-                                                   for m in ("wgan", "wgan_gp", "sagan")]
+                                                   for m in ("wgan", "wgan_gp", "sagan")] + [
+                  kmgan_paper.kmgan_table3_point(ctx)]
     rows = []
     for name, mean, std, ms in paper_values.TABLE3:
-        rows.append(Row(name, TRAINED.get(name), paper=(mean, std), status=NOT_RUN.get(name),
+        rows.append(Row(ROW_NAMES.get(name, name), TRAINED.get(name), paper=(mean, std), status=NOT_RUN.get(name),
                         extra={"paper_ms": ms}))
     return Experiment(
         script="table3_cifar_is", paper_dataset=PAPER_DATASET, points=points, rows=rows, row_header="Model",
@@ -53,6 +55,8 @@ def declare(ctx):
                "WGAN, WGAN-GP and SAGAN follow METHODS §9 (their own papers), unconditional (D29), on the same "
                "backbone; one WGAN / WGAN-GP iteration is one generator step with its critic steps (5; WGAN's "
                "burst iterations of 100 critic steps are not timed: the timing starts at a steady-state iteration).",
+               "KM-GAN is reconstructed (its formulas were lost; METHODS §6.2-6.4, D25): "
+               f"{kmgan_paper.RECONSTRUCTION_CHOICES}.",
                "The paper's times are from a TitanX under TF 1.3 (and SAGAN's 3563 ms suggests a far larger network "
                "than the backbone); compare ratios only."])
 

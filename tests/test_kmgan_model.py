@@ -179,7 +179,8 @@ def test_runner_resume_is_exact_with_the_kmeans_state(tmp_path, space):
     for u, v in zip(ga.get_weights(), gb.get_weights(), strict=True):
         np.testing.assert_array_equal(u, v)
     lines = [json.loads(line) for line in (tmp_path / "a" / "metrics.jsonl").read_text().splitlines()]
-    assert {"center_loss", "real_cost", "fake_cost"} <= set(lines[0])
+    assert {"center_loss", "real_cost", "fake_cost", "real_classes", "fake_classes"} <= set(lines[0])
+    assert all(1 <= r["real_classes"] <= 4 and 1 <= r["fake_classes"] <= 4 for r in lines)
 
 
 def test_registry_defaults_and_keys():
@@ -219,3 +220,10 @@ def test_carpedm20_mnist_networks_have_the_codes_layers():
     assert G.output.shape[1:] == (28, 28, 1) and D.output.shape[1:] == (500,)
     with pytest.raises(ValueError, match="28x28x1"):
         networks.check_layout("dcgan_tf1_mnist", (32, 32, 3))
+
+
+def test_distinct_class_count_of_the_collapse_aid():
+    from mgan.models.kmgan import _distinct
+
+    assert float(_distinct(tf.constant([0, 0, 2, 2, 2]), 4)) == 2.0
+    assert float(_distinct(tf.constant([3, 1, 0, 2]), 4)) == 4.0

@@ -13,7 +13,8 @@ from mgan.models import dmgan_paper_split
 LITERAL_32 = {"cifar10", "svhn"}  # 32x32 data sets: the DMGAN paper's Table 1 networks, 'literal' (D3)
 
 
-def _dmgan_paper_fields(ctx):
+def dmgan_paper_fields(ctx):
+    """The DMGAN-paper training settings of a baseline on the data set in use: split (D30), batch 64, networks."""
     fields = {"split": dmgan_paper_split(ctx.dataset), "batch_size": 64}
     if ctx.dataset in LITERAL_32:
         fields["layout"] = "literal"
@@ -24,7 +25,7 @@ def mbgan_point(ctx):
     """MBGAN as DMGAN reads it (DMGAN §4.1: α 200, K 500), conditional (D21), on the DMGAN-paper networks; the
     same run for DMGAN Table 3 and Fig. 7 (run store)."""
     alpha, k = paper_values.MBGAN_AS_BASELINE
-    return Point("mbgan", ctx.config("mbgan", alpha=alpha, feature_dim=k, **_dmgan_paper_fields(ctx)),
+    return Point("mbgan", ctx.config("mbgan", alpha=alpha, feature_dim=k, **dmgan_paper_fields(ctx)),
                  title=f"MBGAN (α {alpha:g}, K {k})", meta={"series": "MBGAN", "alpha": alpha, "K": k})
 
 
@@ -36,7 +37,7 @@ def baseline_point(ctx, model):
     """WGAN, WGAN-GP or SAGAN with its own paper's losses and optimizer (METHODS §9), unconditional (D29), on the
     DMGAN-paper networks, batch and split. SAGAN's attention sits at 16x16 (its default); on a substitute data set
     whose networks have no 16x16 map, at the largest one below (said in the title)."""
-    title, fields = BASELINE_TITLES[model], _dmgan_paper_fields(ctx)
+    title, fields = BASELINE_TITLES[model], dmgan_paper_fields(ctx)
     if model == "sagan":
         shape = data_lib.dataset_info(ctx.dataset).example_shape
         valid = networks.attention_resolutions(fields.get("layout") or networks.default_layout(shape))

@@ -180,6 +180,17 @@ class Panel:
     title: str
     label: Optional[str] = None  # the point whose (first seed's) run is shown
     placeholder: Optional[str] = None  # text of a blank panel when there is no run
+    real: Optional[str] = None  # a data set: the panel shows its training images instead of a run's samples
+
+
+def real_grid(dataset, data_dir=None, rows=8, cols=8, seed=0):
+    """An 8x8 grid of training images of ``dataset`` (a fixed seeded choice), uint8, as a run's sample grid."""
+    from mgan import data as data_lib
+    from mgan import images
+
+    ds = data_lib.load_dataset(dataset, split="train", data_dir=data_dir)
+    idx = np.random.default_rng(seed).choice(ds.n, rows * cols, replace=False)
+    return images.image_grid(ds.x[idx], rows, cols)
 
 
 @dataclass
@@ -210,8 +221,12 @@ class Samples:
             pt = results["points"].get(panel.label) if panel.label else None
             ax.set_xticks([])
             ax.set_yticks([])
-            if pt and pt["per_seed"]:
+            grid = None
+            if panel.real:
+                grid = real_grid(panel.real, ctx.data_dir or None)
+            elif pt and pt["per_seed"]:
                 grid = sampling.run_sample_grid(run_dir_of(pt["per_seed"][0], ctx.runs_dir))
+            if grid is not None:
                 p = os.path.join(ctx.out, f"{stem}_{LETTERS[i]}.png")
                 images.write_png(p, images.upscale(grid, self.upscale))
                 paths.append(p)

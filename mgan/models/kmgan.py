@@ -37,6 +37,11 @@ def _pixels(images):
     return tf.reshape(tf.cast(images, tf.float32), [tf.shape(images)[0], -1])
 
 
+def _distinct(assignments, k):
+    """The number of distinct classes among ``assignments`` (float32, for the metrics)."""
+    return tf.reduce_sum(tf.cast(tf.math.bincount(assignments, minlength=k, maxlength=k) > 0, tf.float32))
+
+
 @keras.saving.register_keras_serializable(package="mgan")
 class KMGAN(GANModel):
     """KM-GAN (reconstructed). Args (besides GANModel's): k: the number of centers K; sigma: σ of the center loss;
@@ -44,7 +49,8 @@ class KMGAN(GANModel):
     (0: KM-GAN; 5: CelebA); center_sgd_lr: the SGD rate of step 2 (0: no center loss); fake_assign, center_init:
     D26; kmeans_space: 'feature' (KM-GAN) | 'pixel' (reduced KM-GAN)."""
 
-    metric_names = ("d_loss", "g_loss", "center_loss", "real_cost", "fake_cost")
+    # real/fake_classes: distinct classes among the batch's real/fake points (first assignment): a collapse aid
+    metric_names = ("d_loss", "g_loss", "center_loss", "real_cost", "fake_cost", "real_classes", "fake_classes")
 
     def __init__(self, generator, discriminator, *, k, sigma=0.5, center_loss_form="R1", squared=True, reg_lambda=0.0,
                  center_sgd_lr=2e-4, fake_assign="fake_centers", center_init="copy_real", kmeans_space="feature",
@@ -150,7 +156,8 @@ class KMGAN(GANModel):
         c_loss = self.center_step(x, z, k_r, k_f)
         real_cost, fake_cost = self.kmeans_step(x, z)
         return self.finish_iteration(d_loss=d_loss, g_loss=g_loss, center_loss=c_loss, real_cost=real_cost,
-                                     fake_cost=fake_cost)
+                                     fake_cost=fake_cost, real_classes=_distinct(k_r, self.k),
+                                     fake_classes=_distinct(k_f, self.k))
 
     def adversarial_steps(self, x, z, k_r, k_f):
         """Step 1: Adam on L_D (D, then clipping), then Adam on L_G (G) with the updated D."""
