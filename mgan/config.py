@@ -118,6 +118,10 @@ class TrainConfig:
     reg_lambda: float = _f(0.0, "KM-GAN: λ_g of the generalized terms (§6.3; 0 = KM-GAN; the paper: 5 on CelebA)")
     kmeans_space: str = _f("feature", "KM-GAN: where K-Means runs: feature (D's features, KM-GAN) | pixel (the "
                                       "reduced KM-GAN, Algorithm 2)", ["feature", "pixel"])
+    kmeans_reassign: str = _f("none", "KM-GAN mini-batch K-Means: none (Sculley 2010, METHODS §6.2) | sklearn "
+                                      "(scikit-learn MiniBatchKMeans.partial_fit's random reassignment of centers "
+                                      "with < 1% of the largest count; see the KM-GAN readings study)",
+                              ["none", "sklearn"])
     fake_assign: str = _f("fake_centers", "KM-GAN (D26): a fake's class is its nearest fake center | its nearest "
                                           "real center", ["fake_centers", "real_centers"])
     center_init: str = _f("copy_real", "KM-GAN (D26): the fake centers start as a copy of the K-Means++ real centers "
@@ -167,8 +171,8 @@ def field_choices(name):
 
 # Fields only some models use (help texts name them): any other model refuses a value other than the default, and
 # the run-store keys of the other models leave them out (mgan.experiments.runs.MODEL_FIELDS).
-KMGAN_FIELDS = ("kmeans_k", "sigma", "center_loss_form", "squared", "reg_lambda", "kmeans_space", "fake_assign",
-                "center_init", "center_sgd_lr", "kmgan_arch")
+KMGAN_FIELDS = ("kmeans_k", "sigma", "center_loss_form", "squared", "reg_lambda", "kmeans_space", "kmeans_reassign",
+                "fake_assign", "center_init", "center_sgd_lr", "kmgan_arch")
 OWNED_FIELDS = {"optimizer": ("wgan", "wgan_gp", "sagan"), "d_lr": ("wgan", "wgan_gp", "sagan"),
                 "n_critic": ("wgan", "wgan_gp"), "critic_burst_steps": ("wgan",), "critic_burst_first": ("wgan",),
                 "critic_burst_every": ("wgan",), "gp_weight": ("wgan_gp",), "d_norm": ("wgan", "wgan_gp", "sagan"),

@@ -13,6 +13,10 @@ Pure TensorFlow functions of tensors (usable inside ``train_step``):
   each center the mean of everything ever assigned to it, so the batch's effect is the closed form
   c_k ← (v_k c_k + Σ_{i: d(f_i)=k} f_i) / (v_k + n_k), v_k ← v_k + n_k (exact, order-free; tested against the
   per-sample loop). A center with no feature in the batch does not move.
+- :func:`reassign_small_clusters` — scikit-learn's random reassignment of ``MiniBatchKMeans`` (not in Sculley's
+  paper; an option of KM-GAN, ``kmeans_reassign='sklearn'``): centers whose count is below ``ratio`` × the largest
+  move to distinct random points of the batch, and their counts become the smallest kept count; and
+  :func:`reassign_due`, its cadence in ``MiniBatchKMeans.partial_fit``.
 """
 import math
 
@@ -80,3 +84,37 @@ def kmeans_plusplus(features, k, seed, n_local_trials=None):
         indices = indices.write(i, cand[best])
     idx = indices.stack()
     return tf.gather(f, idx), idx
+
+
+# scikit-learn MiniBatchKMeans (sklearn/cluster/_kmeans.py): reassignment_ratio default, and _random_reassign's
+# cadence: whenever a count is 0, else once 10·K samples have passed since the last reassignment.
+REASSIGNMENT_RATIO = 0.01
+REASSIGN_EVERY_PER_CENTER = 10
+
+
+def reassign_due(counts, samples_since, batch_size):
+    """(reassign now?, the new samples-since-last-reassignment count) as ``MiniBatchKMeans._random_reassign``
+    decides it before a step: the batch is added to the count; due when a center has count 0 or the count reaches
+    10·K samples, and then the count restarts at 0."""
+    v = _f32(counts)
+    since = tf.cast(samples_since, tf.int64) + tf.cast(batch_size, tf.int64)
+    k = tf.cast(tf.shape(v)[0], tf.int64)
+    due = tf.logical_or(tf.reduce_any(tf.equal(v, 0.0)), since >= REASSIGN_EVERY_PER_CENTER * k)
+    return due, tf.where(due, tf.zeros_like(since), since)
+
+
+def reassign_small_clusters(centers, counts, features, seed, ratio=REASSIGNMENT_RATIO):
+    """scikit-learn's reassignment step (``_mini_batch_step``, ``random_reassign=True``): the centers with count <
+    ``ratio`` · max count (at most m/2 of them: those of the m/2 smallest counts) move to distinct points of the
+    batch drawn uniformly (stateless, ``seed`` a pair of ints); their counts become the smallest count among the
+    centers kept. Returns (centers [k, d], counts [k], the batch row of each center [k], reassigned mask [k])."""
+    c, f, v = _f32(centers), tf.stop_gradient(_f32(features)), _f32(counts)
+    _check(f, c)
+    m, k = tf.shape(f)[0], tf.shape(c)[0]
+    rank = tf.scatter_nd(tf.argsort(v, stable=True)[:, None], tf.range(k), [k])  # rank by ascending count
+    small = tf.logical_and(v < ratio * tf.reduce_max(v), rank < m // 2)
+    perm = tf.argsort(tf.random.stateless_uniform([m], tf.convert_to_tensor(seed, tf.int32)))
+    slot = tf.minimum(tf.cumsum(tf.cast(small, tf.int32), exclusive=True), m - 1)  # j-th reassigned: perm[j]
+    rows = tf.gather(perm, slot)
+    kept_min = tf.reduce_min(tf.where(small, tf.fill([k], float("inf")), v))
+    return (tf.where(small[:, None], tf.gather(f, rows), c), tf.where(small, kept_min, v), rows, small)

@@ -12,17 +12,13 @@ the pipeline on a substitute, named so in every output. The paper gives no numbe
 """
 import sys
 
-from absl import flags
-
 from mgan.experiments import cli, kmgan_paper
 
 PAPER_DATASET = "celeba"
 
 
 def define_flags(fv):
-    flags.DEFINE_integer("interp_rows", 8, "interpolation rows", lower_bound=1, flag_values=fv)
-    flags.DEFINE_integer("interp_steps", 10, "images per interpolation row, ends included (METHODS §6.9: 10)",
-                         lower_bound=2, flag_values=fv)
+    cli.define_interpolation_flags(fv, "METHODS §6.9: 10")
 
 
 def declare(ctx):

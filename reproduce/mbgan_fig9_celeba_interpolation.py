@@ -13,17 +13,13 @@ substitute for CelebA in every output. The paper gives no numbers: samples are n
 """
 import sys
 
-from absl import flags
-
 from mgan.experiments import cli, mbgan_paper
 
 PAPER_DATASET = "celeba"
 
 
 def define_flags(fv):
-    flags.DEFINE_integer("interp_rows", 8, "interpolation rows", lower_bound=1, flag_values=fv)
-    flags.DEFINE_integer("interp_steps", 10, "images per interpolation row, ends included (the paper: not stated)",
-                         lower_bound=2, flag_values=fv)
+    cli.define_interpolation_flags(fv)
 
 
 def declare(ctx):

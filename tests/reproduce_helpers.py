@@ -49,3 +49,15 @@ def published_files(out):
         for f in files:
             if f.endswith((".json", ".md")):
                 yield os.path.join(directory, f)
+
+
+def run_without_celeba(script, tmp_path):
+    """Run reproduce/<script>.py as a command at test scale with a data directory that has no CelebA; returns the
+    CompletedProcess (the caller checks the exit code and the message)."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, os.path.join(REPO, "reproduce", script + ".py"), "--scale=test",
+                           f"--data_dir={tmp_path}", f"--out={tmp_path / 'out'}", f"--runs_dir={tmp_path / 'runs'}"],
+                          capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, MGAN_CACHE_DIR=str(tmp_path / "cache")))

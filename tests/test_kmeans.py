@@ -80,3 +80,36 @@ def test_minibatch_kmeans_in_the_graph_matches_sklearn_on_separated_clusters():
 def test_shape_errors():
     with pytest.raises(ValueError, match="centers"):
         kmeans.assign(np.zeros((3, 2)), np.zeros((4, 3)))
+
+
+# ----- scikit-learn's MiniBatchKMeans reassignment (KM-GAN option kmeans_reassign='sklearn') ------------------------
+def np_to_reassign(counts, m, ratio=0.01):
+    """sklearn/cluster/_kmeans.py _mini_batch_step: which centers move (written from its source)."""
+    to = counts < ratio * counts.max()
+    if to.sum() > 0.5 * m:
+        to[np.argsort(counts, kind="stable")[int(0.5 * m):]] = False
+    return to
+
+
+@pytest.mark.parametrize("counts, m", [([0, 500, 3, 800, 7, 0], 12), ([0, 0, 0, 900, 0, 0], 4), ([5, 6, 7, 8, 9, 10], 8)])
+def test_reassignment_moves_the_small_centers_to_distinct_batch_points(counts, m):
+    counts = np.array(counts, np.float32)
+    rng = np.random.default_rng(3)
+    centers, f = rng.normal(size=(6, 3)).astype("float32"), rng.normal(size=(m, 3)).astype("float32")
+    c, v, rows, moved = (t.numpy() for t in kmeans.reassign_small_clusters(centers, counts, f, [4, 5]))
+    want = np_to_reassign(counts, m)
+    np.testing.assert_array_equal(moved, want)
+    np.testing.assert_array_equal(c[~want], centers[~want])
+    np.testing.assert_array_equal(c[want], f[rows[want]])
+    assert len(set(rows[want].tolist())) == want.sum()  # distinct points, as sklearn's choice without replacement
+    np.testing.assert_array_equal(v, np.where(want, counts[~want].min(), counts))
+
+
+def test_reassignment_cadence_matches_partial_fit():
+    """MiniBatchKMeans._random_reassign: due when a count is 0, else once 10·K samples passed (then reset)."""
+    due, since = kmeans.reassign_due(np.ones(10, np.float32), 0, 64)
+    assert not bool(due) and int(since) == 64
+    due, since = kmeans.reassign_due(np.ones(10, np.float32), 64, 64)
+    assert bool(due) and int(since) == 0  # 128 >= 100
+    due, since = kmeans.reassign_due(np.array([0.0] + [5.0] * 9, np.float32), 0, 64)
+    assert bool(due) and int(since) == 0

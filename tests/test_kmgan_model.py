@@ -161,20 +161,22 @@ RUN = dict(model="kmgan", dataset="digits", width=0.0625, feature_dim=8, z_dim=6
            checkpoint_every=2, sample_every=0, log_every=1, progress=False, deterministic=True)
 
 
-@pytest.mark.parametrize("space", ["feature", "pixel"])
-def test_runner_resume_is_exact_with_the_kmeans_state(tmp_path, space):
-    kw = dict(RUN, kmeans_space=space, center_loss_form="R2")
+@pytest.mark.parametrize("space, reassign", [("feature", "none"), ("pixel", "sklearn")])
+def test_runner_resume_is_exact_with_the_kmeans_state(tmp_path, space, reassign):
+    kw = dict(RUN, kmeans_space=space, center_loss_form="R2", kmeans_reassign=reassign)
     runner.train(TrainConfig(out=str(tmp_path / "a"), steps=4, **kw))
     runner.train(TrainConfig(out=str(tmp_path / "b"), steps=2, **kw))
     manifest = runner.train(TrainConfig(out=str(tmp_path / "b"), steps=4, **kw))
     assert manifest["status"] == "complete" and manifest["config"]["kmeans_space"] == space
     reader = [tf.train.load_checkpoint(str(tmp_path / r / "checkpoints")) for r in ("a", "b")]
     names = ["real_centers", "fake_centers", "real_counts", "fake_counts"] + (
-        ["real_pixel_centers", "fake_pixel_centers"] if space == "pixel" else [])
+        ["real_pixel_centers", "fake_pixel_centers"] if space == "pixel" else []) + (
+        ["real_since_reassign", "fake_since_reassign"] if reassign == "sklearn" else [])
     for name in names:
         key = f"model/{name}/.ATTRIBUTES/VARIABLE_VALUE"
         np.testing.assert_array_equal(reader[0].get_tensor(key), reader[1].get_tensor(key), err_msg=name)
-    assert reader[0].get_tensor("model/real_counts/.ATTRIBUTES/VARIABLE_VALUE").sum() == 4 * 16
+    if reassign == "none":  # (reassigned centers take the smallest kept count: the sum is not the points seen)
+        assert reader[0].get_tensor("model/real_counts/.ATTRIBUTES/VARIABLE_VALUE").sum() == 4 * 16
     ga, gb = (keras.saving.load_model(str(tmp_path / r / "generator.keras"), compile=False) for r in ("a", "b"))
     for u, v in zip(ga.get_weights(), gb.get_weights(), strict=True):
         np.testing.assert_array_equal(u, v)
@@ -227,3 +229,18 @@ def test_distinct_class_count_of_the_collapse_aid():
 
     assert float(_distinct(tf.constant([0, 0, 2, 2, 2]), 4)) == 2.0
     assert float(_distinct(tf.constant([3, 1, 0, 2]), 4)) == 4.0
+
+
+def test_sklearn_reassignment_revives_dead_centers_in_the_model():
+    """A center no feature reaches keeps count 0 under Sculley's rule; with the reassignment it is moved to a batch
+    point (so it holds a real feature) and counted."""
+    x = images()
+    plain, revived = make(k=3), make(k=3, kmeans_reassign="sklearn")
+    for model in (plain, revived):
+        model.train_step(x)
+        model.real_centers.assign(tf.concat([model.real_centers[:2], tf.fill([1, 6], 1e3)], 0))  # unreachable
+        model.real_counts.assign([6.0, 6.0, 0.0])
+        model.train_step(x)
+    assert plain.real_counts.numpy()[2] == 0 and plain.real_centers.numpy()[2, 0] == 1e3
+    assert revived.real_counts.numpy()[2] > 0 and np.abs(revived.real_centers.numpy()[2]).max() < 1e3
+    assert int(revived.real_since_reassign.numpy()) == 0  # a zero count made it due, and the count restarts

@@ -6,14 +6,12 @@ shared run store, in the order of results/README.md.
 """
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from mgan.experiments import paper_values, runs as runs_lib
-from reproduce_helpers import REPO, load_script, published_files, run, run_scripts, table_rows
+from reproduce_helpers import REPO, load_script, published_files, run, run_scripts, run_without_celeba, table_rows
 
 SCRIPTS = ["kmgan_fig3_pixel_vs_feature", "kmgan_fig4_weight_clipping", "kmgan_fig5_fashion_class_frequency",
            "kmgan_table_cifar_is"]
@@ -146,10 +144,7 @@ def test_every_output_says_reconstructed_and_substitute(reproduce_env, results):
 
 
 def test_celeba_script_fails_clearly_without_celeba(tmp_path):
-    r = subprocess.run([sys.executable, os.path.join(REPO, "reproduce", "kmgan_fig7_celeba.py"), "--scale=test",
-                        f"--data_dir={tmp_path}", f"--out={tmp_path / 'out'}", f"--runs_dir={tmp_path / 'runs'}"],
-                       capture_output=True, text=True, timeout=300, env=dict(os.environ,
-                                                                              MGAN_CACHE_DIR=str(tmp_path / "c")))
+    r = run_without_celeba("kmgan_fig7_celeba", tmp_path)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "celeba.npz" in r.stderr and "--dataset=cifar10" in r.stderr
     assert not os.path.exists(tmp_path / "runs")  # nothing trained
@@ -166,3 +161,15 @@ def test_celeba_script_on_a_generated_stand_in(reproduce_env, tmp_path):
     for f in ("kmgan_fig7_celeba_samples.png", "kmgan_fig7_celeba_interpolation.png"):
         assert os.path.getsize(os.path.join(out, f)) > 0
     assert all(r["status"].startswith("trained by this script (figure only)") for r in res["rows"])
+
+
+def test_readings_study_shares_the_figures_runs(reproduce_env, results):
+    before = runs_lib.TRAIN_CALLS["n"]
+    res, out = run(reproduce_env, "study_kmgan_readings", None, "--readings=dcgan,kmgan,plain,no_center_loss")
+    assert runs_lib.TRAIN_CALLS["n"] - before == 1  # only 'plain' is new: the others are Figs. 3-4's runs
+    f3 = results["kmgan_fig3_pixel_vs_feature"]["results"]["points"]
+    assert res["points"]["no_center_loss"]["per_seed"][0]["run"]["key"] == \
+        f3["kmgan_no_center_loss"]["per_seed"][0]["run"]["key"]
+    assert _config(reproduce_env, res, "plain")["squared"] is False
+    assert all(r["class_report"] is not None for r in res["rows"])
+    assert os.path.getsize(os.path.join(out, "study_kmgan_readings_curves.png")) > 0

@@ -6,14 +6,12 @@ CelebA is a small generated stand-in file (random 64x64 images in the npz schema
 """
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from mgan.experiments import paper_values, runs as runs_lib
-from reproduce_helpers import REPO, published_files, run, run_scripts, table_rows
+from reproduce_helpers import REPO, published_files, run, run_scripts, run_without_celeba, table_rows
 
 SCRIPTS = ["mbgan_fig6_grad_norm", "mbgan_table3_cifar_svm", "mbgan_table4_svhn_svm", "mbgan_fig4_alpha_sweep",
            "mbgan_fig5_k_sweep"]
@@ -117,10 +115,7 @@ def test_published_files_hold_no_machine_paths(reproduce_env, results):
 
 
 def test_celeba_script_fails_clearly_without_celeba(tmp_path):
-    r = subprocess.run([sys.executable, os.path.join(REPO, "reproduce", "mbgan_fig9_celeba_interpolation.py"),
-                        "--scale=test", f"--data_dir={tmp_path}", f"--out={tmp_path / 'out'}",
-                        f"--runs_dir={tmp_path / 'runs'}"], capture_output=True, text=True, timeout=300,
-                       env=dict(os.environ, MGAN_CACHE_DIR=str(tmp_path / "cache")))
+    r = run_without_celeba("mbgan_fig9_celeba_interpolation", tmp_path)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "celeba.npz" in r.stderr and "--dataset=cifar10" in r.stderr
     assert not os.path.exists(tmp_path / "runs")  # nothing trained

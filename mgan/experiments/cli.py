@@ -117,6 +117,13 @@ def define_flags(fv, script, paper_dataset):
                       "keys; results of another precision need their own --out", flag_values=fv)
 
 
+def define_interpolation_flags(fv, steps_note="the paper: not stated"):
+    """--interp_rows and --interp_steps of the CelebA interpolation figures (MBGAN Fig. 9, KM-GAN Fig. 7)."""
+    flags.DEFINE_integer("interp_rows", 8, "interpolation rows", lower_bound=1, flag_values=fv)
+    flags.DEFINE_integer("interp_steps", 10, f"images per interpolation row, ends included ({steps_note})",
+                         lower_bound=2, flag_values=fv)
+
+
 def parse_shard(text):
     """``'i/n'`` -> ``(i, n)`` with 0 <= i < n, else None."""
     try:

@@ -163,7 +163,7 @@ class TrainingCurves:
                 pt = results["points"].get(label)
                 if not pt or not pt["per_seed"]:
                     continue
-                rows = read_metrics_log(run_dir_of(pt["per_seed"][0], ctx.runs_dir))
+                rows = [r for r in read_metrics_log(run_dir_of(pt["per_seed"][0], ctx.runs_dir)) if key in r]
                 ax.plot([r["step"] for r in rows], [sign * r[key] for r in rows], lw=1, label=pt["title"] or label)
             ax.set_xlabel("iteration")
             ax.set_ylabel(ylabel)

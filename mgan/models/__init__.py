@@ -98,7 +98,8 @@ def _build_kmgan(cfg, example_shape, num_classes):
     G, D = _networks(cfg, example_shape, num_classes, cfg.feature_dim)
     return KMGAN(G, D, k=cfg.kmeans_k, sigma=cfg.sigma, center_loss_form=cfg.center_loss_form, squared=cfg.squared,
                  reg_lambda=cfg.reg_lambda, center_sgd_lr=cfg.center_sgd_lr, fake_assign=cfg.fake_assign,
-                 center_init=cfg.center_init, kmeans_space=cfg.kmeans_space, num_classes=num_classes, z_dim=cfg.z_dim,
+                 center_init=cfg.center_init, kmeans_space=cfg.kmeans_space,
+                 kmeans_reassign=cfg.kmeans_reassign, num_classes=num_classes, z_dim=cfg.z_dim,
                  noise=cfg.noise, seed=cfg.seed, clip=cfg.clip, clip_scope=cfg.clip_scope, name=cfg.model)
 
 

@@ -29,6 +29,8 @@ from mgan.models.base import GANModel
 FAKE_ASSIGNS = ("fake_centers", "real_centers")  # D26
 CENTER_INITS = ("copy_real", "kmeanspp")  # D26
 KMEANS_SPACES = ("feature", "pixel")  # KM-GAN | reduced KM-GAN
+KMEANS_REASSIGNS = ("none", "sklearn")  # Sculley's algorithm | scikit-learn MiniBatchKMeans' small-cluster reassignment
+REASSIGN_SALT = 17  # the noise stream of the reassignment (with the iteration and the run seed)
 KMEANS_SALT = 13  # the noise stream of the K-Means++ seeding (a pair with the run seed)
 
 
@@ -47,18 +49,20 @@ class KMGAN(GANModel):
     """KM-GAN (reconstructed). Args (besides GANModel's): k: the number of centers K; sigma: σ of the center loss;
     center_loss_form: 'R1' | 'R2' (D12); squared: squared distances (D12); reg_lambda: λ_g of the generalized terms
     (0: KM-GAN; 5: CelebA); center_sgd_lr: the SGD rate of step 2 (0: no center loss); fake_assign, center_init:
-    D26; kmeans_space: 'feature' (KM-GAN) | 'pixel' (reduced KM-GAN)."""
+    D26; kmeans_space: 'feature' (KM-GAN) | 'pixel' (reduced KM-GAN); kmeans_reassign: 'none' (Sculley) |
+    'sklearn' (scikit-learn MiniBatchKMeans' reassignment of small clusters)."""
 
     # real/fake_classes: distinct classes among the batch's real/fake points (first assignment): a collapse aid
     metric_names = ("d_loss", "g_loss", "center_loss", "real_cost", "fake_cost", "real_classes", "fake_classes")
 
     def __init__(self, generator, discriminator, *, k, sigma=0.5, center_loss_form="R1", squared=True, reg_lambda=0.0,
                  center_sgd_lr=2e-4, fake_assign="fake_centers", center_init="copy_real", kmeans_space="feature",
-                 **kwargs):
+                 kmeans_reassign="none", **kwargs):
         for name, value, valid in (("center_loss_form", center_loss_form, losses.KMGAN_CENTER_LOSS_FORMS),
                                    ("fake_assign", fake_assign, FAKE_ASSIGNS), ("center_init", center_init,
                                                                                  CENTER_INITS),
-                                   ("kmeans_space", kmeans_space, KMEANS_SPACES)):
+                                   ("kmeans_space", kmeans_space, KMEANS_SPACES),
+                                   ("kmeans_reassign", kmeans_reassign, KMEANS_REASSIGNS)):
             if value not in valid:
                 raise ValueError(f"unknown {name} {value!r}; valid: {list(valid)}")
         if int(k) < 1 or not sigma >= 0 or not center_sgd_lr >= 0 or not reg_lambda >= 0:
@@ -68,6 +72,7 @@ class KMGAN(GANModel):
         self.k, self.sigma, self.center_loss_form = int(k), float(sigma), center_loss_form
         self.squared, self.reg_lambda, self.center_sgd_lr = bool(squared), float(reg_lambda), float(center_sgd_lr)
         self.fake_assign, self.center_init, self.kmeans_space = fake_assign, center_init, kmeans_space
+        self.kmeans_reassign = kmeans_reassign
         state = dict(initializer="zeros", trainable=False)
         d = int(discriminator.output.shape[-1])
         self.real_centers = self.add_weight(shape=(self.k, d), name="real_centers", **state)
@@ -81,11 +86,15 @@ class KMGAN(GANModel):
                 p *= int(n)
             self.real_pixel_centers = self.add_weight(shape=(self.k, p), name="real_pixel_centers", **state)
             self.fake_pixel_centers = self.add_weight(shape=(self.k, p), name="fake_pixel_centers", **state)
+        if kmeans_reassign == "sklearn":  # samples seen since the last reassignment, real and fake set
+            self.real_since_reassign = self.add_weight(shape=(), dtype="int64", name="real_since_reassign", **state)
+            self.fake_since_reassign = self.add_weight(shape=(), dtype="int64", name="fake_since_reassign", **state)
 
     def get_config(self):
         return {**super().get_config(), "k": self.k, "sigma": self.sigma, "center_loss_form": self.center_loss_form,
                 "squared": self.squared, "reg_lambda": self.reg_lambda, "center_sgd_lr": self.center_sgd_lr,
-                "fake_assign": self.fake_assign, "center_init": self.center_init, "kmeans_space": self.kmeans_space}
+                "fake_assign": self.fake_assign, "center_init": self.center_init, "kmeans_space": self.kmeans_space,
+                "kmeans_reassign": self.kmeans_reassign}
 
     @property
     def uses_labels(self):
@@ -194,18 +203,31 @@ class KMGAN(GANModel):
     def kmeans_step(self, x, z):
         """Step 3: Sculley's update of the real centers with the real points and of the fake centers with the fake
         points (nearest centers of their own set); in pixel space the feature centers follow the pixel
-        assignments. Returns the K-Means costs (mean squared distance to the nearest center) before it."""
+        assignments; with ``kmeans_reassign='sklearn'``, scikit-learn's reassignment of small clusters when due.
+        Returns the K-Means costs (mean squared distance to the nearest center) before the update."""
         fake, f_r, f_f = self.forward(x, z)
         points = self.clustered(x, fake, f_r, f_f)
-        costs = []
-        for p, f, centers, counts, feat in zip(points, (f_r, f_f), self.clustering_sets(),
-                                               (self.real_counts, self.fake_counts),
-                                               (self.real_centers, self.fake_centers)):
-            a = kmeans.assign(p, centers)
-            costs.append(tf.reduce_mean(tf.reduce_min(kmeans.squared_distances(p, centers), axis=1)))
-            if self.kmeans_space == "pixel":  # the feature centers, with the pixel clusters' counts
-                feat.assign(kmeans.minibatch_update(feat, counts, f, a)[0])
-            new_c, new_v = kmeans.minibatch_update(centers, counts, p, a)
-            centers.assign(new_c)
-            counts.assign(new_v)
-        return costs[0], costs[1]
+        sets = zip(range(2), points, (f_r, f_f), self.clustering_sets(), (self.real_counts, self.fake_counts),
+                   (self.real_centers, self.fake_centers))
+        return tuple(self._update_set(*args) for args in sets)
+
+    def _update_set(self, side, p, f, centers, counts, feat):
+        a = kmeans.assign(p, centers)
+        cost = tf.reduce_mean(tf.reduce_min(kmeans.squared_distances(p, centers), axis=1))
+        new_feat = kmeans.minibatch_update(feat, counts, f, a)[0] if self.kmeans_space == "pixel" else None
+        new_c, new_v = kmeans.minibatch_update(centers, counts, p, a)
+        if self.kmeans_reassign == "sklearn":
+            since = (self.real_since_reassign, self.fake_since_reassign)[side]
+            due, new_since = kmeans.reassign_due(counts, since, tf.shape(p)[0])
+            pair = tf.stack([tf.cast(self.iteration, tf.int32), tf.constant(REASSIGN_SALT + side, tf.int32)
+                             + 1000 * tf.cast(self.seed, tf.int32)])
+            rc, rv, rows, moved = kmeans.reassign_small_clusters(new_c, new_v, p, pair)
+            new_c, new_v = tf.where(due, rc, new_c), tf.where(due, rv, new_v)
+            if new_feat is not None:  # the reassigned feature centers take the chosen images' features
+                new_feat = tf.where(tf.logical_and(due, moved)[:, None], tf.gather(f, rows), new_feat)
+            since.assign(new_since)
+        if new_feat is not None:
+            feat.assign(new_feat)
+        centers.assign(new_c)
+        counts.assign(new_v)
+        return cost
