@@ -142,7 +142,7 @@ def test_shared_runs_are_trained_once(results):
     # its DCGAN is Fig. 3's (same digits settings).
     assert results["fig5_svhn_samples"]["trained"] == 0
     assert results["fig7_cifar_samples"]["trained"] == 0
-    assert results["table3_cifar_is"]["trained"] == 3  # only its own baselines: WGAN, WGAN-GP, SAGAN
+    assert results["table3_cifar_is"]["trained"] == 4  # only its own baselines: WGAN, WGAN-GP, SAGAN and KM-GAN
     f4 = results["fig4_svhn_gamma_sweep"]["results"]["points"]
     f5 = results["fig5_svhn_samples"]["results"]["points"]
     assert f4["gamma0.00"]["per_seed"][0]["run"]["dir"] == f5["gamma0.00"]["per_seed"][0]["run"]["dir"]
@@ -197,7 +197,7 @@ def test_rerun_skips_finished_points(env, results):
     before = runs_lib.TRAIN_CALLS["n"]
     res, _ = run(env, "table3_cifar_is")
     assert runs_lib.TRAIN_CALLS["n"] == before
-    assert res["counts"] == {"skipped": 7, "trained": 0, "reused_run": 0}  # every trained row
+    assert res["counts"] == {"skipped": 8, "trained": 0, "reused_run": 0}  # every trained row
     assert {p: os.path.getmtime(os.path.join(out, "points", p)) for p in pts} == mtimes  # timing.json included
     assert [os.path.getmtime(os.path.join(g, "generator.keras")) for g in gens] == gen_mtimes
 
