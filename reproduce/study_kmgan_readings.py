@@ -28,6 +28,7 @@ READINGS = {
     "kmgan": ({}, "KM-GAN defaults: R1, squared, fake class by fake centers, copy init, clip 0.1, SGD 2e-4"),
     "sklearn_reassign": ({"kmeans_reassign": "sklearn"}, "scikit-learn MiniBatchKMeans' reassignment of small "
                          "clusters (not in Sculley's algorithm)"),
+    "k1": ({"kmeans_k": 1}, "K = 1: one real and one fake center (tests the center-collapse explanation)"),
     "plain": ({"squared": False}, "plain (non-squared) distances (D12 alternative)"),
     "r2": ({"center_loss_form": "R2"}, "center loss R2 (D12 alternative)"),
     "real_assign": ({"fake_assign": "real_centers"}, "a fake's class is its nearest real center (D26 alternative)"),
