@@ -122,15 +122,15 @@ class FeatureSnapshots:
 
 
 def class_frequencies(run_dir, network, n, seed=0):
-    """(share of each class among ``n`` samples of a finished run as labelled by ``network``, mean confidence)."""
+    """(share of each class among ``n`` samples of a finished run as labelled by ``network``, mean confidence):
+    the class report's ``class_shares`` and ``mean_confidence`` (:func:`mgan.metrics.class_report.class_report`)."""
     from mgan import sampling
-    from mgan.metrics.class_report import softmax
+    from mgan.metrics.class_report import class_report
 
     x, _ = sampling.generate_from_run(run_dir, n, seed=seed)
     logits = network.logits_and_features(x, progress=False)[0]
-    pred = np.argmax(logits, axis=1)
-    freq = np.bincount(pred, minlength=logits.shape[1]) / len(pred)
-    return freq.tolist(), float(np.mean(np.max(softmax(logits), axis=1)))
+    report = class_report(logits, x, logits.shape[1])
+    return report["class_shares"], report["mean_confidence"]
 
 
 @dataclass
