@@ -39,8 +39,8 @@ class TrainConfig:
                              "D24)")
     seed: int = _f(0, "seed of weights, data order and noise")
     # networks
-    layout: str = _f("auto", "network layout (D3): auto | literal | mbgan | mnist | celeba64 | digits8 | mlp | "
-                                   "dcgan_tf1_mnist")
+    layout: str = _f("auto", "network layout (D3, D18): auto | literal | mbgan | mnist | mnist_s2 | celeba64 | "
+                                   "digits8 | mlp | dcgan_tf1_mnist")
     width: float = _f(1.0, "channel width multiplier; 1.0 = the papers' networks")
     feature_dim: int = _f(500, "discriminator feature dimension of the metric GANs (500)")
     z_dim: int = _f(100, "noise dimension (100)")
@@ -56,6 +56,11 @@ class TrainConfig:
     d_first_bn: bool = _f(True, "BN after the first discriminator conv (D5: the tables say so)")
     lrelu_slope: float = _f(0.2, "LReLU slope (D16)")
     init_stddev: float = _f(0.02, "kernel init N(0, stddev) (D17)")
+    g_project_bn: str = _f("auto", "G's projection of z (layouts with one; D34): unit (BN over each dense output, then "
+                                   "reshape; carpedm20/DCGAN-tensorflow's MNIST G) | channel (reshape, then BN per "
+                                   "channel); auto = the model's default", ["auto", "channel", "unit"])
+    g_activation: str = _f("auto", "G's hidden activation (D35): lrelu (METHODS §3.1) | relu (carpedm20/DCGAN-tensorflow)"
+                                   "; auto = the model's default", ["auto", "lrelu", "relu"])
     literal_output_block: bool = _f(False, "G output block UpConv->BN->LReLU->tanh as Table 1 prints it (D4)")
     # optimisation
     lr: float = _f(-1.0, "learning rate of G, and of D unless --d_lr is set; -1 = the model's default: 2e-4 for "
@@ -165,8 +170,18 @@ RESUME_MUTABLE = {"steps", "epochs", "checkpoint_every", "sample_every", "log_ev
                   "data_dir", "out", "jit_compile"}
 
 
-def field_choices(name):
-    return TrainConfig.__dataclass_fields__[name].metadata.get("choices")
+# Fields added after runs were recorded, with the value every run recorded before them had: a recorded config
+# without the field is read with this value (not the field's default, which may resolve differently today), and the
+# run-store key leaves the field out at this value, so older runs keep their keys (mgan.experiments.runs).
+LEGACY_VALUES = {"precision": "float32", "g_project_bn": "channel", "g_activation": "lrelu"}
+
+
+def config_from_record(record):
+    """The TrainConfig of a recorded config dict (a manifest's or a run key's): unknown keys are dropped, fields
+    recorded before they existed take their :data:`LEGACY_VALUES`, the rest their defaults."""
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    fields = {**LEGACY_VALUES, **{k: v for k, v in record.items() if k in names}}
+    return TrainConfig(**fields)
 
 
 # Fields only some models use (help texts name them): any other model refuses a value other than the default, and

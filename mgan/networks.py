@@ -13,6 +13,8 @@ layout      data shape               generator / discriminator
 literal     32x32xC (DMGAN papers)   z as 1x1, five stride-2 UpConvs 512..C / 4 stride-2 convs, FC on 2x2x512
 mbgan       32x32xC (MBGAN papers)   FC to 4x4x512, UpConvs to 32, stride-1 UpConv to C / first conv stride 1
 mnist       28x28xC ('project7')     FC to 7x7x256, UpConvs 14, 28, stride-1 to C / 28->28->14->7->4
+mnist_s2    28x28xC (Table 1's       FC to 7x7x256, stride-2 UpConvs 14, 28 (C) / every conv stride 2 as DMGAN
+            strides)                 Table 1 prints it: 28->14->7->4->2, flatten 2x2x512 = 2048 (about 1/3 the cost)
 celeba64    64x64xC                  FC to 4x4x512, four stride-2 UpConvs / four stride-2 convs
 digits8     8x8xC (sklearn digits)   FC to 2x2x256, UpConvs 4, 8, stride-1 to C / 8->8->4->2 (project layout)
 mlp         vectors (synthetic)      G 16->128->128->D, D D->128->128->head (KM-GAN stand-in, §6.7)
@@ -20,6 +22,11 @@ dcgan_tf1_  28x28x1                  carpedm20/DCGAN-tensorflow's MNIST networks
 mnist                                D25 alternative): G FC 1024, FC 7x7x128, UpConvs 14x14x128, 28x28x1 (ReLU,
                                      tanh for its sigmoid, D19) / D convs 11, 74 channels (5x5, stride 2), FC 1024
 ==========  =======================  =========================================================================
+
+Generator options (issue 21, METHODS D34-D35): ``g_project_bn='channel'`` reshapes the projection of z to maps and
+batch-normalises per channel (statistics over batch and positions); ``'unit'`` batch-normalises each of the dense
+outputs (statistics over the batch only), then reshapes, as carpedm20/DCGAN-tensorflow's MNIST generator does.
+``g_activation`` is the generator's hidden activation: ``'lrelu'`` (METHODS §3.1) or ``'relu'`` (the TF1 code).
 
 ``width`` scales every hidden channel count (the papers' sizes are ``width=1``); tests and tiny runs use
 narrow networks. ``conv_impl='fast'`` uses the drop-in fast layers of :mod:`mgan.layers` (same weights, same
@@ -40,6 +47,8 @@ LAYOUTS = {
               ["5c1s64o", "5c2s128o", "5c2s256o", "5c2s512o"], (32, 32)),
     "mnist": ((7, 7, 256), ["5c2s128o", "5c2s64o", "5c1sCo"],
               ["5c1s64o", "5c2s128o", "5c2s256o", "5c2s512o"], (28, 28)),
+    "mnist_s2": ((7, 7, 256), ["5c2s128o", "5c2sCo"],
+                 ["5c2s64o", "5c2s128o", "5c2s256o", "5c2s512o"], (28, 28)),
     "celeba64": ((4, 4, 512), ["5c2s256o", "5c2s128o", "5c2s64o", "5c2sCo"],
                  ["5c2s64o", "5c2s128o", "5c2s256o", "5c2s512o"], (64, 64)),
     "digits8": ((2, 2, 256), ["5c2s128o", "5c2s64o", "5c1sCo"],
@@ -110,6 +119,19 @@ def _init(cfg):
 
 def _bn(cfg, name):
     return layers.BatchNormalization(momentum=cfg.bn_momentum, epsilon=cfg.bn_epsilon, name=name)
+
+
+G_PROJECT_BNS = ("channel", "unit")
+G_ACTIVATIONS = ("lrelu", "relu")
+
+
+def _g_act(cfg, name):
+    """The generator's hidden activation (``cfg.g_activation``): LReLU (METHODS §3.1, D16 slope) or ReLU."""
+    if cfg.g_activation == "relu":
+        return layers.ReLU(name=name.replace("lrelu", "relu"))
+    if cfg.g_activation != "lrelu":
+        raise ValueError(f"unknown g_activation {cfg.g_activation!r}; valid: {list(G_ACTIVATIONS)}")
+    return layers.LeakyReLU(cfg.lrelu_slope, name=name)
 
 
 # The layers whose outputs leave a network (G's tanh, D's head) and SAGAN's spectral-norm wrappers compute in
@@ -187,9 +209,14 @@ def build_generator(cfg, out_shape, cond_classes=0, name="generator", spectral_n
         ph, pw, pc = project
         pc = _scaled(pc, cfg.width)
         h = _sn(layers.Dense(ph * pw * pc, kernel_initializer=init, name="project"), spectral_norm)(inp)
-        h = layers.Reshape((ph, pw, pc), name="reshape")(h)
-        h = _bn(cfg, "project_bn")(h)
-        h = layers.LeakyReLU(cfg.lrelu_slope, name="project_lrelu")(h)
+        if cfg.g_project_bn == "unit":  # BN over each of the ph*pw*pc dense outputs, then reshape (D34)
+            h = _g_act(cfg, "project_lrelu")(_bn(cfg, "project_bn")(h))
+            h = layers.Reshape((ph, pw, pc), name="reshape")(h)
+        elif cfg.g_project_bn == "channel":  # reshape, then BN per channel over batch and positions
+            h = layers.Reshape((ph, pw, pc), name="reshape")(h)
+            h = _g_act(cfg, "project_lrelu")(_bn(cfg, "project_bn")(h))
+        else:
+            raise ValueError(f"unknown g_project_bn {cfg.g_project_bn!r}; valid: {list(G_PROJECT_BNS)}")
         h, attended = _attention(cfg, h, attn_res, spectral_norm, False)
     for i, spec in enumerate(upconvs):
         last = i == len(upconvs) - 1
@@ -199,7 +226,7 @@ def build_generator(cfg, out_shape, cond_classes=0, name="generator", spectral_n
         h = _sn(Deconv(o, k, strides=s, padding="same", kernel_initializer=init, name=f"upconv{i}"), spectral_norm)(h)
         if not last or cfg.literal_output_block:
             h = _bn(cfg, f"upconv{i}_bn")(h)
-            h = layers.LeakyReLU(cfg.lrelu_slope, name=f"upconv{i}_lrelu")(h)
+            h = _g_act(cfg, f"upconv{i}_lrelu")(h)
         if not last:
             h, attended = _attention(cfg, h, attn_res, spectral_norm, attended)
     out = layers.Activation("tanh", name="tanh", dtype=OUTPUT_DTYPE)(h)

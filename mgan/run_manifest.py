@@ -1,6 +1,5 @@
 """The manifest of a run directory (``manifest.json``): resolved config, data, model, provenance, status and the
 time of every training segment (one per invocation), written atomically."""
-import dataclasses
 import datetime
 import os
 import sys
@@ -25,8 +24,7 @@ MACHINE_FIELDS = ("out", "data_dir")
 def _with_new_fields(config):
     """A recorded config with the fields added to TrainConfig after it was written set to their defaults (the value
     those runs had; e.g. MBGAN's ``alpha`` in a DMGAN run written before MBGAN existed)."""
-    defaults = {f.name: f.default for f in dataclasses.fields(config_lib.TrainConfig)}
-    return {**defaults, **config}
+    return {**config_lib.config_from_record(config).to_dict(), **config}
 
 
 def check_resume(out, cfg, dataset=None):

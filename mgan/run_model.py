@@ -12,7 +12,7 @@ def load_trained_model(run_dir):
     run is not finished or its newest checkpoint is not its final step."""
     from mgan import data as data_lib
     from mgan import models
-    from mgan.config import TrainConfig
+    from mgan.config import config_from_record
     from mgan.run_checkpoints import RunCheckpoints
 
     path = os.path.join(run_dir, "manifest.json")
@@ -25,9 +25,9 @@ def load_trained_model(run_dir):
     if manifest.get("status") != "complete":
         raise InputFileError(f"{run_dir} is not finished (status {manifest.get('status')!r}); re-run its "
                              f"python -m mgan.train command to complete it")
-    fields = {k: v for k, v in manifest["config"].items() if k in TrainConfig.__dataclass_fields__}
-    shape = tuple(manifest["data"].get("example_shape") or data_lib.dataset_info(fields["dataset"]).example_shape)
-    cfg = models.resolve(TrainConfig(**fields), shape)
+    recorded = config_from_record(manifest["config"])
+    shape = tuple(manifest["data"].get("example_shape") or data_lib.dataset_info(recorded.dataset).example_shape)
+    cfg = models.resolve(recorded, shape)
     model = models.build_model(cfg, shape, int(manifest["data"]["num_classes"]))
     step = RunCheckpoints(model, os.path.join(run_dir, "checkpoints"), keep=None).restore()
     if step != int(manifest["total_steps"]):

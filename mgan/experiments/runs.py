@@ -14,7 +14,6 @@ Fig. 6's γ = 1.0 points whenever the settings match: the second script finds th
 resumes where its last checkpoint was written) and returns the run directory. A finished run (manifest status
 'complete', generator.keras present, same length) is returned without building anything.
 """
-import dataclasses
 import hashlib
 import json
 import os
@@ -66,8 +65,9 @@ def canonical_config(cfg):
          and cfg.model in MODEL_FIELDS.get(k, (cfg.model,))}
     if d["steps"] > 0:
         d.pop("epochs")
-    if d.get("precision") == config_lib.TrainConfig.precision:
-        d.pop("precision")  # float32 runs keep the keys they had before the field existed (issue 14)
+    for name, legacy in config_lib.LEGACY_VALUES.items():
+        if d.get(name) == legacy:
+            d.pop(name)  # runs at the value they had before the field existed keep their keys (issues 14, 21)
     return d
 
 
@@ -137,7 +137,7 @@ def manifest_facts(manifest):
     cfg = manifest.get("config", {})
     keep = ("model", "dataset", "split", "layout", "width", "steps", "epochs", "batch_size", "seed", "lam", "gamma",
             "weight_adaption", "label_mode", "noise", "clip", "clip_scope", "adam_betas", "lr", "ip_norm",
-            "wa_normalize", "d_batches", "conv_impl", "jit_compile")
+            "wa_normalize", "d_batches", "conv_impl", "jit_compile", "g_project_bn", "g_activation", "n_gen")
     return {
         "status": manifest.get("status"), "step": manifest.get("step"), "total_steps": manifest.get("total_steps"),
         "config": {**{k: cfg.get(k) for k in keep if k in cfg}, "precision": cfg.get("precision", "float32")},
@@ -149,5 +149,4 @@ def manifest_facts(manifest):
 
 
 def config_from_dict(d):
-    fields = {f.name for f in dataclasses.fields(config_lib.TrainConfig)}
-    return config_lib.TrainConfig(**{k: v for k, v in d.items() if k in fields})
+    return config_lib.config_from_record(d)

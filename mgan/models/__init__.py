@@ -201,6 +201,8 @@ MODELS = {
 }
 
 
+# The generator options of issue 21 (D34, D35) for every model that does not set its own.
+NETWORK_DEFAULTS = {"g_project_bn": "channel", "g_activation": "lrelu"}
 _NUMERIC_AUTO = ("clip", "lr", "d_lr")  # numeric fields whose -1 means "the model's default"
 
 
@@ -218,7 +220,7 @@ def resolve(cfg, example_shape, explicit=()):
     spec = get_spec(cfg.model)
     updates = {}
     config_lib.check_model_fields(cfg)
-    for k, v in spec.defaults.items():
+    for k, v in {**NETWORK_DEFAULTS, **spec.defaults}.items():
         cur = getattr(cfg, k)
         if cur == "auto" or (k in _NUMERIC_AUTO and cur < 0):
             updates[k] = v
