@@ -61,6 +61,9 @@ class TrainConfig:
                                    "channel); auto = the model's default", ["auto", "channel", "unit"])
     g_activation: str = _f("auto", "G's hidden activation (D35): lrelu (METHODS §3.1) | relu (carpedm20/DCGAN-tensorflow)"
                                    "; auto = the model's default", ["auto", "lrelu", "relu"])
+    label_concat: str = _f("input", "where a conditional network sees the label (D36): input (G: z ⊕ y; conditional D: "
+                                    "the image with one-hot maps) | every_layer (also every hidden layer, as "
+                                    "carpedm20/DCGAN-tensorflow's MNIST networks)", ["input", "every_layer"])
     literal_output_block: bool = _f(False, "G output block UpConv->BN->LReLU->tanh as Table 1 prints it (D4)")
     # optimisation
     lr: float = _f(-1.0, "learning rate of G, and of D unless --d_lr is set; -1 = the model's default: 2e-4 for "
@@ -72,7 +75,8 @@ class TrainConfig:
                         ["auto", "adam", "rmsprop"])
     d_lr: float = _f(-1.0, "learning rate of D (the critic) of WGAN, WGAN-GP and SAGAN; -1 = the model's default: "
                            "4e-4 for SAGAN (Zhang et al.: TTUR), --lr for WGAN and WGAN-GP")
-    n_gen: int = _f(1, "generator steps per iteration (D9)")
+    n_gen: int = _f(1, "generator steps per iteration (D9: 1; D37: 2 is carpedm20/DCGAN-tensorflow's schedule); "
+                       "DMGAN, waDMGAN, DMGAN-f, DCGAN and MBGAN")
     clip: float = _f(-1.0, "weight clipping c for D (DMGAN: 0.1); -1 = model default, 0 = off")
     clip_scope: str = _f("all", "variables clipped (D8): all trainable D variables | kernels only", ["all", "kernels"])
     noise: str = _f("auto", "noise distribution (D11): auto | uniform01 | uniform11 | normal",
@@ -173,7 +177,7 @@ RESUME_MUTABLE = {"steps", "epochs", "checkpoint_every", "sample_every", "log_ev
 # Fields added after runs were recorded, with the value every run recorded before them had: a recorded config
 # without the field is read with this value (not the field's default, which may resolve differently today), and the
 # run-store key leaves the field out at this value, so older runs keep their keys (mgan.experiments.runs).
-LEGACY_VALUES = {"precision": "float32", "g_project_bn": "channel", "g_activation": "lrelu"}
+LEGACY_VALUES = {"precision": "float32", "g_project_bn": "channel", "g_activation": "lrelu", "label_concat": "input"}
 
 
 def config_from_record(record):
@@ -247,8 +251,18 @@ def validate(cfg):
             raise _bad("adam_betas", cfg.adam_betas, "both betas must lie in [0, 1)")
 
 
+# Fields that some models implement (unlike OWNED_FIELDS, they stay in every model's run key).
+IMPLEMENTED_BY = {"n_gen": ("dmgan", "wadmgan", "dmgan_f", "dcgan", "mbgan")}
+
+
 def check_model_fields(cfg):
-    """ConfigError when a field of :data:`OWNED_FIELDS` is set for a model that does not use it."""
+    """ConfigError when a field of :data:`OWNED_FIELDS` or :data:`IMPLEMENTED_BY` is set for a model that does not
+    use it."""
+    for name, models in IMPLEMENTED_BY.items():
+        default = TrainConfig.__dataclass_fields__[name].default
+        if cfg.model not in models and getattr(cfg, name) != default:
+            raise ConfigError(f"--{name} applies to --model={' | '.join(models)} only, not to --model={cfg.model}; "
+                              f"remove it (default {default!r})")
     for name, owners in OWNED_FIELDS.items():
         default = TrainConfig.__dataclass_fields__[name].default
         if cfg.model not in owners and getattr(cfg, name) != default:

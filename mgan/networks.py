@@ -27,6 +27,9 @@ Generator options (issue 21, METHODS D34-D35): ``g_project_bn='channel'`` reshap
 batch-normalises per channel (statistics over batch and positions); ``'unit'`` batch-normalises each of the dense
 outputs (statistics over the batch only), then reshapes, as carpedm20/DCGAN-tensorflow's MNIST generator does.
 ``g_activation`` is the generator's hidden activation: ``'lrelu'`` (METHODS §3.1) or ``'relu'`` (the TF1 code).
+``label_concat='every_layer'`` (D36) concatenates the one-hot label of a conditional network to the input of every
+layer as the TF1 MNIST networks do (constant maps before each conv/UpConv, a vector before the head); ``'input'`` gives
+it to G with z and to a conditional D with the image only.
 
 ``width`` scales every hidden channel count (the papers' sizes are ``width=1``); tests and tiny runs use
 narrow networks. ``conv_impl='fast'`` uses the drop-in fast layers of :mod:`mgan.layers` (same weights, same
@@ -122,6 +125,34 @@ def _bn(cfg, name):
 
 
 G_PROJECT_BNS = ("channel", "unit")
+LABEL_CONCATS = ("input", "every_layer")
+
+
+@keras.saving.register_keras_serializable(package="mgan")
+class TakeLast(layers.Layer):
+    """The last ``n`` entries of a vector input: the one-hot label of a conditional generator's z ⊕ onehot(y)."""
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        self.n = int(n)
+
+    def call(self, x):
+        return x[:, -self.n:]
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n)
+
+    def get_config(self):
+        return {**super().get_config(), "n": self.n}
+
+
+def _concat_label(h, y, name):
+    """carpedm20/DCGAN-tensorflow's ``conv_cond_concat`` (feature maps) or ``concat`` (vectors): h ⊕ y."""
+    if len(h.shape) == 2:
+        return layers.Concatenate(name=name)([h, y])
+    maps = layers.Reshape((1, 1, y.shape[-1]), name=f"{name}_y")(y)
+    maps = layers.UpSampling2D(size=tuple(h.shape[1:3]), name=f"{name}_maps")(maps)
+    return layers.Concatenate(name=name)([h, maps])
 G_ACTIVATIONS = ("lrelu", "relu")
 
 
@@ -181,6 +212,16 @@ def check_attn_res(layout, attn_res):
                          f"feature map in both G and D; choose one of {valid}")
 
 
+def _label_every_layer(cfg, inp, cond_classes):
+    """The one-hot label to concatenate to every hidden layer (``label_concat='every_layer'``, the TF1 MNIST
+    networks), or None (the label enters with z only, or the network is unconditional)."""
+    if cfg.label_concat not in LABEL_CONCATS:
+        raise ValueError(f"unknown label_concat {cfg.label_concat!r}; valid: {list(LABEL_CONCATS)}")
+    if cfg.label_concat != "every_layer" or not cond_classes:
+        return None
+    return TakeLast(cond_classes, name="label")(inp)
+
+
 def build_generator(cfg, out_shape, cond_classes=0, name="generator", spectral_norm=False, attn_res=0):
     """The generator for data of shape ``out_shape``; its input is z (``cfg.z_dim``) plus a one-hot y when conditional.
 
@@ -203,6 +244,7 @@ def build_generator(cfg, out_shape, cond_classes=0, name="generator", spectral_n
     _, Deconv = _conv_classes(cfg.conv_impl)
     project, upconvs, _, _ = LAYOUTS[cfg.layout]
     attended = False
+    y = _label_every_layer(cfg, inp, cond_classes)
     if project is None:
         h = layers.Reshape((1, 1, z_dim), name="reshape_z")(inp)
     else:
@@ -218,6 +260,8 @@ def build_generator(cfg, out_shape, cond_classes=0, name="generator", spectral_n
         else:
             raise ValueError(f"unknown g_project_bn {cfg.g_project_bn!r}; valid: {list(G_PROJECT_BNS)}")
         h, attended = _attention(cfg, h, attn_res, spectral_norm, False)
+        if y is not None:
+            h = _concat_label(h, y, "project_cond")
     for i, spec in enumerate(upconvs):
         last = i == len(upconvs) - 1
         k, s, o = parse_layer(spec, out_channels=out_shape[-1])
@@ -229,6 +273,8 @@ def build_generator(cfg, out_shape, cond_classes=0, name="generator", spectral_n
             h = _g_act(cfg, f"upconv{i}_lrelu")(h)
         if not last:
             h, attended = _attention(cfg, h, attn_res, spectral_norm, attended)
+            if y is not None:
+                h = _concat_label(h, y, f"upconv{i}_cond")
     out = layers.Activation("tanh", name="tanh", dtype=OUTPUT_DTYPE)(h)
     if attn_res and not attended:
         raise ValueError(f"layout {cfg.layout!r}: the generator has no hidden {attn_res}x{attn_res} feature map")
@@ -272,6 +318,8 @@ def build_discriminator(cfg, in_shape, head_dim, cond_classes=0, name="discrimin
         for i, spec in enumerate(LAYOUTS[cfg.layout][2]):
             k, s, o = parse_layer(spec)
             conv = Conv(_scaled(o, cfg.width), k, strides=s, padding="same", kernel_initializer=init, name=f"conv{i}")
+            if cond_classes and i > 0 and cfg.label_concat == "every_layer":
+                h = _concat_label(h, y_in, f"conv{i}_cond")
             h = _sn(conv, spectral_norm)(h)
             if norm == "batch" and (i > 0 or cfg.d_first_bn):
                 h = _bn(cfg, f"conv{i}_bn")(h)
@@ -284,6 +332,8 @@ def build_discriminator(cfg, in_shape, head_dim, cond_classes=0, name="discrimin
         if attn_res and not attended:
             raise ValueError(f"layout {cfg.layout!r}: the discriminator has no {attn_res}x{attn_res} feature map")
         h = layers.Flatten(name="flatten")(h)
+        if cond_classes and cfg.label_concat == "every_layer":
+            h = _concat_label(h, y_in, "flatten_cond")
     out = _sn(layers.Dense(head_dim, kernel_initializer=init, name="head", dtype=OUTPUT_DTYPE), spectral_norm)(h)
     return keras.Model(inputs if cond_classes else x_in, out, name=name)
 

@@ -50,8 +50,11 @@ GRID_FLAGS = {  # flag -> (TrainConfig field, choices, default values, short tag
     "g_activations": ("g_activation", ("default", "lrelu", "relu"), ("default",),
                       {"default": "", "lrelu": "lrelu", "relu": "relu"}),
     "n_gens": ("n_gen", ("1", "2"), ("1",), {"1": "", "2": "ng2"}),
+    "label_concats": ("label_concat", ("input", "every_layer"), ("input",), {"input": "", "every_layer": "ycat"}),
 }
+LISTED_ONLY_WHEN_SET = ("layouts", "g_activations", "n_gens", "label_concats")  # said in a title when not default
 N_GEN_MODELS = ("dcgan", "dmgan", "wadmgan", "dmgan_f", "mbgan")  # models with --n_gen
+LABEL_CONCAT_MODELS = ("dmgan", "wadmgan", "dmgan_f", "mbgan")  # conditional in this study
 
 
 def define_flags(fv):
@@ -86,7 +89,7 @@ def _describe(combo):
     parts = []
     for name, value in combo:
         field_name = GRID_FLAGS[name][0]
-        if value != "default" and not (name in ("layouts", "g_activations", "n_gens") and value == GRID_FLAGS[name][2][0]):
+        if value != "default" and not (name in LISTED_ONLY_WHEN_SET and value == GRID_FLAGS[name][2][0]):
             parts.append(f"{field_name} {value}")
     return ", ".join(parts) or "model defaults"
 
@@ -99,6 +102,8 @@ def _combos(ctx, model):
             chosen = ["default"]  # the control keeps its own noise, U(-1, 1)
         if name == "n_gens" and model not in N_GEN_MODELS:
             chosen = ["1"]
+        if name == "label_concats" and model not in LABEL_CONCAT_MODELS:
+            chosen = ["input"]
         values.append([(name, v) for v in dict.fromkeys(chosen)])
     return list(itertools.product(*values))
 

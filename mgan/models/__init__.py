@@ -50,7 +50,7 @@ def _build_dmgan(cfg, example_shape, num_classes):
     return DMGAN(G, D, lam=cfg.lam, gamma=cfg.gamma,
                  weight_adaption=cfg.weight_adaption, label_mode=cfg.label_mode, center_features=cfg.center_features,
                  norm_eps=cfg.norm_eps, wa_eps=cfg.wa_eps, ip_norm=cfg.ip_norm, wa_normalize=cfg.wa_normalize,
-                 d_batches=cfg.d_batches, num_classes=num_classes, z_dim=cfg.z_dim, noise=cfg.noise, seed=cfg.seed,
+                 d_batches=cfg.d_batches, n_gen=cfg.n_gen, num_classes=num_classes, z_dim=cfg.z_dim, noise=cfg.noise, seed=cfg.seed,
                  clip=cfg.clip, clip_scope=cfg.clip_scope, name=cfg.model)
 
 
@@ -172,7 +172,7 @@ def dmgan_paper_split(dataset):
 
 
 def _dmgan_spec(name, description, fixed):
-    return ModelSpec(name, description, "dmgan", _build_dmgan, _DMGAN_DEFAULTS, {**fixed, "n_gen": 1},
+    return ModelSpec(name, description, "dmgan", _build_dmgan, _DMGAN_DEFAULTS, fixed,
                      data_splits=_DMGAN_PAPER_SPLITS)
 
 

@@ -25,7 +25,8 @@ class DMGAN(GANModel):
       label_mode: METHODS D2 / §4.4 ('conditional' makes G conditional).  center_features: D7.
       norm_eps, wa_eps: see mgan.losses.  ip_norm: distance of L_ip, 'squared' (D32) or 'plain' (Eq. 2 as printed).
       wa_normalize: waDMGAN weights divided by their batch mean (D33).  d_batches: D13, real and fake batches through
-      D separately or jointly (one BN batch of 2m).
+      D separately or jointly (one BN batch of 2m).  n_gen: G steps per iteration (1: Algorithm 1; 2:
+      carpedm20/DCGAN-tensorflow's schedule, D37); the extra steps take a fresh G forward pass on the same z.
     The real and fake centers are non-trainable variables of the model, so they are saved and checkpointed with it;
     their dimension is D's output dimension.
     """
@@ -34,11 +35,13 @@ class DMGAN(GANModel):
 
     def __init__(self, generator, discriminator, *, lam, gamma, weight_adaption=False, label_mode="conditional",
                  center_features="pre_update", norm_eps=losses.NORM_EPS, wa_eps=losses.WA_EPS, ip_norm="squared",
-                 wa_normalize=False, d_batches="separate", **kwargs):
+                 wa_normalize=False, d_batches="separate", n_gen=1, **kwargs):
         _check_choice("label_mode", label_mode, LABEL_MODES)
         _check_choice("center_features", center_features, CENTER_FEATURES)
         _check_choice("ip_norm", ip_norm, losses.IP_NORMS)
         _check_choice("d_batches", d_batches, D_BATCHES)
+        if int(n_gen) < 1:
+            raise ValueError(f"n_gen must be >= 1 (generator steps per iteration), got {n_gen}")
         super().__init__(generator, discriminator, conditional=(label_mode == "conditional"), **kwargs)
         self.lam = float(lam)
         self.gamma = float(gamma)
@@ -50,6 +53,7 @@ class DMGAN(GANModel):
         self.ip_norm = ip_norm
         self.wa_normalize = bool(wa_normalize)
         self.d_batches = d_batches
+        self.n_gen = int(n_gen)
         d = int(discriminator.output.shape[-1])
         k_real = 1 if label_mode == "unlabeled" else self.num_classes
         k_fake = 1 if label_mode in ("unlabeled", "single_fake_center") else self.num_classes
@@ -62,7 +66,7 @@ class DMGAN(GANModel):
         return {**super().get_config(), "lam": self.lam, "gamma": self.gamma, "weight_adaption": self.weight_adaption,
                 "label_mode": self.label_mode, "center_features": self.center_features, "norm_eps": self.norm_eps,
                 "wa_eps": self.wa_eps, "ip_norm": self.ip_norm, "wa_normalize": self.wa_normalize,
-                "d_batches": self.d_batches}
+                "d_batches": self.d_batches, "n_gen": self.n_gen}
 
     @property
     def uses_labels(self):
@@ -70,8 +74,9 @@ class DMGAN(GANModel):
 
     def iteration_passes(self):
         # G fwd + G bwd (2); D step: D(x), D(G(z)) fwd + weight bwd (2 + 2); G step: D(x) fwd (1), D(G(z)) fwd +
-        # input bwd (2).
-        return {"generator": 3, "discriminator": 7}
+        # input bwd (2); each extra G step: G fwd + bwd (3), D(x) fwd (1), D(G(z)) fwd + input bwd (2).
+        extra = self.n_gen - 1
+        return {"generator": 3 + 3 * extra, "discriminator": 7 + 3 * extra}
 
     def center_labels(self, y):
         """(real class, fake class) of every sample under the label mode (D2)."""
@@ -114,6 +119,12 @@ class DMGAN(GANModel):
             g_loss = losses.dmgan_generator_loss(g_real, g_fake, self.norm_eps, sample_weight)
         g_grads = g_tape.gradient(g_loss, G.trainable_variables)
         self.g_optimizer.apply_gradients(zip(g_grads, G.trainable_variables))
+        for _ in range(self.n_gen - 1):  # D37: further G steps on the same z, each with a fresh G forward pass
+            with tf.GradientTape() as g_tape:
+                g_real, g_fake = self.features(x, G(g_in, training=True))
+                g_loss = losses.dmgan_generator_loss(g_real, g_fake, self.norm_eps, sample_weight)
+            g_grads = g_tape.gradient(g_loss, G.trainable_variables)
+            self.g_optimizer.apply_gradients(zip(g_grads, G.trainable_variables))
         self.update_centers(x, g_in, f_real, f_fake, y_real, y_fake, sample_weight)
         return self.finish_iteration(
             d_loss=d_loss, g_loss=g_loss, l_ip=l_ip, l_d=-gap,
