@@ -3,7 +3,7 @@ r"""Score generated images: Inception Score / FID (TF-GAN Inception module) or t
     python -m mgan.evaluate --npz=samples.npz --metric=inception --dataset=cifar10 --fid_ref_split=train \
         --inception_path=/path/to/tfgan_eval_inception_1 --out=scores.json
     python -m mgan.evaluate --run=runs/dmgan_cifar --n=50000 --metric=inception --dataset=cifar10
-    python -m mgan.evaluate --npz=samples.npz --metric=classifier --dataset=mnist --data_dir=../shared/data
+    python -m mgan.evaluate --npz=samples.npz --metric=classifier --dataset=mnist --data_dir=DIR
 
 Exactly one of --npz / --run. The JSON printed and (with --out) written atomically holds the numbers and the
 protocol (metric, label, network and checksum, n, splits, reference set and n, preprocessing, versions); see

@@ -7,8 +7,8 @@ where the file lay; the paths it still mentions are rewritten by :func:`scrub`:
 - a path under a named root becomes ``NAME/rest`` (the run store: ``RUNS_DIR/...``); a root named ``""`` (the data
   directory) keeps only the rest (``npz:mnist.npz``);
 - the home directory becomes ``~``; any other absolute path keeps only its file name (``.../name``);
-- the value of a directory flag in a recorded command (``--data_dir=../shared/data``), and of a key of that name in
-  a record (``"data_dir": "../shared/data"``), becomes ``DIR``.
+- the value of a directory flag in a recorded command (``--data_dir=../data``), and of a key of that name in
+  a record (``"data_dir": "../data"``), becomes ``DIR``.
 
 :func:`scrub` is idempotent, so re-writing an already portable file changes nothing.
 """

@@ -1,7 +1,7 @@
 r"""DMGAN Fig. 3: MNIST samples of (a) DCGAN, (b) regular DMGAN (λ 1.2, γ 1.0), (c) MBGAN (METHODS §4.9, §4.10).
 
     python reproduce/fig3_mnist_samples.py --scale=full --inception_path=DIR      # the paper's protocol (GPU)
-    python reproduce/fig3_mnist_samples.py --scale=smoke --data_dir=../shared/data
+    python reproduce/fig3_mnist_samples.py --scale=smoke --data_dir=DIR
 
 Trains DCGAN and DMGAN on the 60,000 MNIST training images (D30) with the 28x28 networks (§3.3; "all GAN models use
 the same network architectures"), draws each generator's grid from its fixed grid noise (same seed for every panel;

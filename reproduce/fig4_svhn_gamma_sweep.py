@@ -1,7 +1,7 @@
 r"""DMGAN Fig. 4: FID of regular DMGAN on SVHN for the center update ratio γ, λ = 1.8 (METHODS §4.9, §4.10).
 
     python reproduce/fig4_svhn_gamma_sweep.py --scale=full --inception_path=DIR       # γ grid D23 (GPU)
-    python reproduce/fig4_svhn_gamma_sweep.py --scale=smoke --dataset=cifar10 --data_dir=../shared/data
+    python reproduce/fig4_svhn_gamma_sweep.py --scale=smoke --dataset=cifar10 --data_dir=DIR
     python reproduce/fig4_svhn_gamma_sweep.py --with_collapse ...                      # adds γ = 2.5 and 3.0
 
 γ runs over D23 ({0, 0.25, ..., 2.0} at full scale, its minimum {0, 0.5, 1.0, 1.5, 2.0} at smoke scale); γ = 0 is

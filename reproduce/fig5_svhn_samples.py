@@ -1,7 +1,7 @@
 r"""DMGAN Fig. 5: SVHN samples of (a) DMGAN-f (γ = 0) and (b) DMGAN with updated centers (γ = 1.0), λ = 1.8.
 
     python reproduce/fig5_svhn_samples.py --scale=full --inception_path=DIR      # the paper's protocol (GPU)
-    python reproduce/fig5_svhn_samples.py --scale=smoke --dataset=cifar10 --data_dir=../shared/data
+    python reproduce/fig5_svhn_samples.py --scale=smoke --dataset=cifar10 --data_dir=DIR
 
 The paper does not give γ for panel (b); METHODS D10 uses 1.0. Both runs are Fig. 4 points (same settings), so after
 fig4_svhn_gamma_sweep.py this script trains nothing. Writes results/fig5_svhn_samples/fig5_svhn_samples.png (panels

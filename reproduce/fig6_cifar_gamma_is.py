@@ -1,7 +1,7 @@
 r"""DMGAN Fig. 6: Inception Score of waDMGAN and regular DMGAN on CIFAR-10 for γ, λ = 1.2 (METHODS §4.9, §4.10).
 
     python reproduce/fig6_cifar_gamma_is.py --scale=full --inception_path=DIR        # γ grid D23 (GPU)
-    python reproduce/fig6_cifar_gamma_is.py --scale=smoke --data_dir=../shared/data
+    python reproduce/fig6_cifar_gamma_is.py --scale=smoke --data_dir=DIR
 
 Both models train on all 60,000 CIFAR-10 images (train + test, as the paper states; D30), λ = 1.2, γ over D23
 ({0, 0.25, ..., 2.0} at full scale, {0, 0.5, 1.0, 1.5, 2.0} at smoke scale). Plot: IS ± std (METHODS §10.3) vs γ,

@@ -1,7 +1,7 @@
 r"""DMGAN Fig. 7: CIFAR-10 samples of (a) waDMGAN, (b) regular DMGAN (λ 1.2, γ 1.0), (c) MBGAN (METHODS §4.9-4.10).
 
     python reproduce/fig7_cifar_samples.py --scale=full --inception_path=DIR      # the paper's protocol (GPU)
-    python reproduce/fig7_cifar_samples.py --scale=smoke --data_dir=../shared/data
+    python reproduce/fig7_cifar_samples.py --scale=smoke --data_dir=DIR
 
 waDMGAN and DMGAN train on all 60,000 CIFAR-10 images (D30) with λ 1.2, γ 1.0: these are Fig. 6's γ = 1.0 points
 (shared runs). MBGAN (α 200, K 500, DMGAN §4.1) is trained as a DMGAN baseline: the

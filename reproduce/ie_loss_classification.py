@@ -2,7 +2,7 @@ r"""IE loss (reconstructed, METHODS §7, D15): softmax vs softmax + center loss 
 capacities, MNIST / Fashion-MNIST / CIFAR-10, test accuracy mean ± std over seeds, and a 2-D feature plot on MNIST.
 
     python reproduce/ie_loss_classification.py --scale=full                          # METHODS §7.2's networks (GPU)
-    python reproduce/ie_loss_classification.py --scale=smoke --data_dir=../shared/data
+    python reproduce/ie_loss_classification.py --scale=smoke --data_dir=DIR
 
 The IE paper survives as an abstract: every element of the loss and of the protocol is a reconstruction (flags
 below), and there are no paper numbers; the table sets the abstract's claim "always superior" beside what was

@@ -2,7 +2,7 @@ r"""KM-GAN Fig. 3: K-Means in pixel space (reduced KM-GAN) against feature space
 the center loss (the paper's sanity claim). KM-GAN is reconstructed (METHODS §6).
 
     python reproduce/kmgan_fig3_pixel_vs_feature.py --scale=full --inception_path=DIR   # the paper's protocol
-    python reproduce/kmgan_fig3_pixel_vs_feature.py --scale=smoke --data_dir=../shared/data
+    python reproduce/kmgan_fig3_pixel_vs_feature.py --scale=smoke --data_dir=DIR
 
 Reduced KM-GAN (`--kmeans_space=pixel`), KM-GAN and KM-GAN with `--center_sgd_lr=0` train on all 70,000 MNIST
 images (§6.7) with K = 10 and the 28x28 networks (D25). Writes kmgan_fig3_pixel_vs_feature.png ((a) real training

@@ -2,7 +2,7 @@ r"""KM-GAN Fig. 4: MNIST samples of (a) DCGAN, (b) KM-GAN without weight clippin
 (KM-GAN reconstructed, METHODS §6).
 
     python reproduce/kmgan_fig4_weight_clipping.py --scale=full --inception_path=DIR
-    python reproduce/kmgan_fig4_weight_clipping.py --scale=smoke --data_dir=../shared/data
+    python reproduce/kmgan_fig4_weight_clipping.py --scale=smoke --data_dir=DIR
 
 All three train on the 70,000 MNIST images (§6.7) with the 28x28 networks at batch 64; DCGAN is the unconditional
 baseline (§9). KM-GAN's clipping threshold is lost (D27 placeholder c = 0.1, `--clip`); (b) is `--clip=0`. Writes

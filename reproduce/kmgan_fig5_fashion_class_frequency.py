@@ -2,7 +2,7 @@ r"""KM-GAN Fig. 5: Fashion-MNIST samples of KM-GAN (reconstructed, METHODS §6) 
 their generated images.
 
     python reproduce/kmgan_fig5_fashion_class_frequency.py --scale=full --inception_path=DIR
-    python reproduce/kmgan_fig5_fashion_class_frequency.py --scale=smoke --data_dir=../shared/data
+    python reproduce/kmgan_fig5_fashion_class_frequency.py --scale=smoke --data_dir=DIR
 
 KM-GAN (K = 10) and unconditional DCGAN train on all 70,000 Fashion-MNIST images (§6.7). A separately trained CNN
 with three conv layers (its train and test accuracy recorded; the paper's are lost) labels 10,000 samples of each;

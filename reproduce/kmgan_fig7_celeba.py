@@ -2,7 +2,7 @@ r"""KM-GAN Fig. 7: CelebA 64x64 samples of DCGAN and the generalized KM-GAN (rec
 interpolations of KM-GAN.
 
     python reproduce/kmgan_fig7_celeba.py --scale=full --data_dir=DIR       # DIR/celeba.npz, or TFDS celeb_a
-    python reproduce/kmgan_fig7_celeba.py --scale=smoke --dataset=cifar10 --data_dir=../shared/data   # a substitute
+    python reproduce/kmgan_fig7_celeba.py --scale=smoke --dataset=cifar10 --data_dir=DIR   # a substitute
 
 The generalized KM-GAN (K = 5, λ_g = 5: the paper's CelebA settings, §6.6) and unconditional DCGAN train on the
 CelebA training faces, center-cropped and resized to 64x64, with the 64x64 networks (§3.3, D25 stand-in). Writes

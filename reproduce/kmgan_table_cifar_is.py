@@ -1,7 +1,7 @@
 r"""KM-GAN's CIFAR-10 Inception Score table (its "Table 4.4") and Fig. 6 (samples); KM-GAN reconstructed (METHODS §6).
 
     python reproduce/kmgan_table_cifar_is.py --scale=full --inception_path=DIR      # the paper's protocol (GPU)
-    python reproduce/kmgan_table_cifar_is.py --scale=smoke --data_dir=../shared/data
+    python reproduce/kmgan_table_cifar_is.py --scale=smoke --data_dir=DIR
 
 KM-GAN (K = 10), conditional DCGAN and conditional MBGAN (the KM-GAN paper lists them as conditional, D29) and WGAN
 train on all 60,000 CIFAR-10 images (D30) with DMGAN Table 3's networks at batch 64, and are scored (IS, METHODS

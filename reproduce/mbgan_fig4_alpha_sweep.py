@@ -1,7 +1,7 @@
 r"""MBGAN Fig. 4: CIFAR-10 samples for the margin scale α ∈ {0.2, 2, 20, 200} at K = 500, under both L1 reductions.
 
     python reproduce/mbgan_fig4_alpha_sweep.py --scale=full                  # the paper's protocol (GPU)
-    python reproduce/mbgan_fig4_alpha_sweep.py --scale=smoke --data_dir=../shared/data
+    python reproduce/mbgan_fig4_alpha_sweep.py --scale=smoke --data_dir=DIR
     python reproduce/mbgan_fig4_alpha_sweep.py --margin_reduction=sum ...    # one reading only
 
 Conditional MBGAN on the 50,000 CIFAR-10 training images, MBGAN's networks and batch 128 (METHODS §5.3-5.4). The

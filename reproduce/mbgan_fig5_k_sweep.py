@@ -1,7 +1,7 @@
 r"""MBGAN Fig. 5: "the effects of different dimensions for output features", K ∈ {5, 50, 500, 5000}, α = 20, CIFAR-10.
 
     python reproduce/mbgan_fig5_k_sweep.py --scale=full                      # the paper's protocol (GPU)
-    python reproduce/mbgan_fig5_k_sweep.py --scale=smoke --data_dir=../shared/data
+    python reproduce/mbgan_fig5_k_sweep.py --scale=smoke --data_dir=DIR
 
 Conditional MBGAN on the 50,000 CIFAR-10 training images, MBGAN's networks and batch 128, α 20 with the 'mean' L1
 margin (D9); K is D's output dimension. The K = 500 point is Fig. 4's α = 20 point (shared run). The paper's claim:

@@ -1,7 +1,7 @@
 r"""MBGAN Fig. 6: "the gradient norm of MBGAN's generator over iterations" (CIFAR-10).
 
     python reproduce/mbgan_fig6_grad_norm.py --scale=full                    # the paper's protocol (GPU)
-    python reproduce/mbgan_fig6_grad_norm.py --scale=smoke --data_dir=../shared/data
+    python reproduce/mbgan_fig6_grad_norm.py --scale=smoke --data_dir=DIR
 
 Conditional MBGAN (α 200, K 500, D24) on the 50,000 CIFAR-10 training images with MBGAN's networks and batch 128: the
 run of mbgan_table3_cifar_svm.py (shared; run this script first and the run logs every iteration). The model logs

@@ -1,7 +1,7 @@
 r"""MBGAN Figs. 8-9: CelebA 64x64 samples of DCGAN and MBGAN, and MBGAN's interpolations in z.
 
     python reproduce/mbgan_fig9_celeba_interpolation.py --scale=full --data_dir=DIR     # DIR/celeba.npz, or TFDS
-    python reproduce/mbgan_fig9_celeba_interpolation.py --scale=smoke --dataset=cifar10 --data_dir=../shared/data
+    python reproduce/mbgan_fig9_celeba_interpolation.py --scale=smoke --dataset=cifar10 --data_dir=DIR
 
 Unconditional DCGAN and MBGAN (α 200, K 500; anchors from a second real batch, D21) on the 162,770 CelebA training
 faces, center-cropped and resized to 64x64 (METHODS §5.5; the 'celeba64' networks of MBGAN Tables 1-2, batch 128).

@@ -1,7 +1,7 @@
 r"""MBGAN Table 3: SVM accuracy on CIFAR-10 of DCGAN's and MBGAN's discriminator features; and MBGAN Fig. 3 (samples).
 
     python reproduce/mbgan_table3_cifar_svm.py --scale=full                  # the paper's protocol (GPU)
-    python reproduce/mbgan_table3_cifar_svm.py --scale=smoke --data_dir=../shared/data
+    python reproduce/mbgan_table3_cifar_svm.py --scale=smoke --data_dir=DIR
 
 DCGAN (unconditional, D29) and conditional MBGAN (α 200, K 500: D24) train on the 50,000 CIFAR-10 training images
 with the MBGAN paper's 32x32 networks ('mbgan', D3) and batch 128 (METHODS §5.4). Each discriminator is then scored by

@@ -1,7 +1,7 @@
 r"""MBGAN Table 4: SVM accuracy on SVHN of DCGAN's and MBGAN's discriminator features; and MBGAN Fig. 7 (samples).
 
     python reproduce/mbgan_table4_svhn_svm.py --scale=full                   # the paper's protocol (GPU, SVHN)
-    python reproduce/mbgan_table4_svhn_svm.py --scale=smoke --dataset=cifar10 --data_dir=../shared/data
+    python reproduce/mbgan_table4_svhn_svm.py --scale=smoke --dataset=cifar10 --data_dir=DIR
 
 The same experiment as mbgan_table3_cifar_svm.py on the 73,257 SVHN training digits (METHODS §5.5), tested on the
 26,032 test digits, next to the paper's 0.890 (DCGAN) and 0.877 (MBGAN); --svm_n_train=1000 gives DCGAN's SVHN label

@@ -1,7 +1,7 @@
 r"""Study (not a paper figure): which readings of DMGAN learn on MNIST (issue 7; METHODS D2, D8, D13, D32, D33).
 
-    python reproduce/study_dmgan_readings.py --scale=smoke --data_dir=../shared/data           # width 0.25 grid
-    python reproduce/study_dmgan_readings.py --scale=smoke --widths=0.25,0.5,1.0 --data_dir=../shared/data
+    python reproduce/study_dmgan_readings.py --scale=smoke --data_dir=DIR           # width 0.25 grid
+    python reproduce/study_dmgan_readings.py --scale=smoke --widths=0.25,0.5,1.0 --data_dir=DIR
 
 Every reading is regular DMGAN on MNIST (λ 1.2, γ 1.0, conditional, clip 0.1 on all D variables, squared L_ip: the
 package defaults) with one thing changed, plus DCGAN as the reference. Each run is scored with the offline MNIST

@@ -1,8 +1,8 @@
 r"""Study (not a paper figure): which readings of the reconstructed KM-GAN learn on MNIST (issue 12; METHODS §6.3-6.4,
 D12, D26, D27).
 
-    python reproduce/study_kmgan_readings.py --scale=smoke --data_dir=../shared/data
-    python reproduce/study_kmgan_readings.py --scale=smoke --readings=kmgan,plain --data_dir=../shared/data
+    python reproduce/study_kmgan_readings.py --scale=smoke --data_dir=DIR
+    python reproduce/study_kmgan_readings.py --scale=smoke --readings=kmgan,plain --data_dir=DIR
 
 KM-GAN's equations were lost; METHODS reconstructs them, and every reconstructed element is a flag. Each row is
 KM-GAN on all 70,000 MNIST images (K 10, the 28x28 networks, batch 64, the scale's width and length: the KM-GAN

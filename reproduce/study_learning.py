@@ -2,11 +2,11 @@ r"""Study (not a paper figure): which generator and network details let every me
 networks (issue 21; METHODS D11, D18, D34, D35).
 
     # screen: width 0.5, one seed, the noise x projection-BN grid
-    python reproduce/study_learning.py --scale=smoke --widths=0.5 --steps=1000 --data_dir=../shared/data \
+    python reproduce/study_learning.py --scale=smoke --widths=0.5 --steps=1000 --data_dir=DIR \
         --out=results/study_learning/screen_w0.5
     # confirm at the paper's width with five seeds, for the configurations that enter a decision
     python reproduce/study_learning.py --scale=smoke --widths=1.0 --steps=1000 --seeds=0,1,2,3,4 \
-        --models=dcgan,dmgan --noises=uniform11 --project_bns=unit --data_dir=../shared/data \
+        --models=dcgan,dmgan --noises=uniform11 --project_bns=unit --data_dir=DIR \
         --out=results/study_learning/full_w1
 
 Every point is one model at its package defaults with the generator's noise (``--noise``), its projection

@@ -1,7 +1,7 @@
 r"""Study (not a paper figure): does training still work in bfloat16? DMGAN and DCGAN on MNIST in float32 and in
 mixed bfloat16, same seed, same budget, side by side (issue 14; mgan.precision).
 
-    python reproduce/study_precision.py --scale=smoke --data_dir=../shared/data      # width 0.25, 1,300 iterations
+    python reproduce/study_precision.py --scale=smoke --data_dir=DIR      # width 0.25, 1,300 iterations
     python reproduce/study_precision.py --scale=smoke --models=dmgan --precisions=float32,mixed_bfloat16
 
 Every run is the package default of its model on MNIST (DMGAN: conditional, λ 1.2, γ 1.0, clip 0.1, squared L_ip;

@@ -1,7 +1,7 @@
 r"""DMGAN Table 2: FID of regular DMGAN on SVHN for λ ∈ {1.0, 1.4, 1.8, 2.2, 2.6, 3.0}, γ = 0.5 (METHODS §4.9).
 
     python reproduce/table2_svhn_lambda_sweep.py --scale=full --inception_path=DIR        # the paper's protocol (GPU)
-    python reproduce/table2_svhn_lambda_sweep.py --scale=smoke --dataset=cifar10 --data_dir=../shared/data
+    python reproduce/table2_svhn_lambda_sweep.py --scale=smoke --dataset=cifar10 --data_dir=DIR
 
 The FID (METHODS §10.4: 50,000 samples against the SVHN training split) of each λ is written next to the paper's
 Table 2 value in results/table2_svhn_lambda_sweep/table.md, with a plot of FID against λ (paper values overlaid).

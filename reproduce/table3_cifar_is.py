@@ -1,7 +1,7 @@
 r"""DMGAN Table 3: Inception Score and time per iteration on CIFAR-10, every row (METHODS §4.9, §4.10, §10.6).
 
     python reproduce/table3_cifar_is.py --scale=full --inception_path=DIR      # the paper's protocol (GPU)
-    python reproduce/table3_cifar_is.py --scale=smoke --data_dir=../shared/data
+    python reproduce/table3_cifar_is.py --scale=smoke --data_dir=DIR
 
 DMGAN and waDMGAN (λ 1.2, γ 1.0 per D10; Fig. 6's γ = 1.0 runs, shared) and the DCGAN baseline (§9) train on all
 60,000 CIFAR-10 images with the 'literal' 32x32 networks (D3: the paper says all Table 3 models share one

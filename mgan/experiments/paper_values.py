@@ -1,8 +1,8 @@
 """The numbers the DMGAN paper reports, used only as the "Paper" column of the tables and as figure overlays.
 
 Source: Z. Chen, C. Wang, H. Wu, K. Shang, J. Wang, *DMGAN: Discriminative Metric-based Generative Adversarial
-Networks* (preprint), Tables 2 and 3, transcribed from METHODS.md §4.9 (shared/spec/METHODS.md), which quotes the
-paper text `shared/papers/dmgan_discriminative_metric_gan.txt`. tests/test_reproduce.py checks these values against
+Networks* (preprint), Tables 2 and 3, transcribed from docs/METHODS.md §4.9, which quotes the paper's text (the
+paper texts are not distributed with the repository). tests/test_reproduce.py checks these values against
 METHODS.md.
 
 The paper's Inception Scores and FIDs come from the TF Inception network (METHODS §10); its times from a TitanX under
