@@ -130,6 +130,7 @@ def _classifier(loss, options=None, lr=1e-3, seed=0, feature_dim=4, num_classes=
     return model
 
 
+@pytest.mark.slow
 def test_train_step_loss_is_cross_entropy_plus_weighted_ie(rng):
     x = rng.uniform(-1, 1, size=(12, 8, 8, 1)).astype(np.float32)
     y = np.array([0, 1, 2] * 4)
@@ -144,6 +145,7 @@ def test_train_step_loss_is_cross_entropy_plus_weighted_ie(rng):
     assert logs["ie_loss"] == pytest.approx(want - ce, rel=1e-4)
 
 
+@pytest.mark.slow
 def test_trainable_centers_get_gradients_and_update_rule_centers_do_not(rng):
     x = rng.uniform(-1, 1, size=(12, 8, 8, 1)).astype(np.float32)
     y = np.array([0, 1, 2] * 4)
@@ -156,6 +158,7 @@ def test_trainable_centers_get_gradients_and_update_rule_centers_do_not(rng):
     assert not any(v is ruled.metric_loss.centers for v in ruled.trainable_variables)
 
 
+@pytest.mark.slow
 def test_save_and_load_round_trip(tmp_path, rng):
     x = rng.uniform(-1, 1, size=(12, 8, 8, 1)).astype(np.float32)
     y = np.array([0, 1, 2] * 4)
@@ -170,6 +173,7 @@ def test_save_and_load_round_trip(tmp_path, rng):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
+@pytest.mark.slow
 def test_mixed_bfloat16_classifier_keeps_state_and_losses_in_float32(rng):
     from mgan import precision
 
@@ -201,6 +205,7 @@ def _digits_data():
     return ie_points.load_split("digits", None)
 
 
+@pytest.mark.slow
 def test_softmax_plus_ie_learns_digits(tmp_path):
     """A small check that training learns: 300 steps on scikit-learn's digits reach high held-out accuracy, and the
     IE term falls (the loss is doing something, not only the softmax)."""
@@ -218,6 +223,7 @@ def test_softmax_plus_ie_learns_digits(tmp_path):
     assert facts["last_logs"]["ie_loss"] < 0.35, facts["last_logs"]  # it starts at the margin, 0.5
 
 
+@pytest.mark.slow
 def test_a_killed_point_resumes_exactly(tmp_path):
     from mgan.experiments import ie_points
 
@@ -233,6 +239,7 @@ def test_a_killed_point_resumes_exactly(tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
 
 
+@pytest.mark.slow
 def test_bn_recalibration_is_the_average_of_the_batch_statistics():
     from mgan import data as data_lib
     from mgan.experiments import ie_points
@@ -258,6 +265,7 @@ def _run_script(tmp_path, *extra):
     return script.run_argv(argv)
 
 
+@pytest.mark.slow
 def test_script_table_resume_and_protocol(tmp_path, capsys):
     res = _run_script(tmp_path, "--seeds=0,1")
     assert len(res["points"]) == 6 and all(p["status"] == "done" for p in res["points"])
@@ -275,6 +283,7 @@ def test_script_table_resume_and_protocol(tmp_path, capsys):
     assert "/tmp" not in open(tmp_path / "out" / "results.json").read()
 
 
+@pytest.mark.slow
 def test_script_rejects_bad_flags_without_a_traceback(tmp_path):
     proc = subprocess.run([sys.executable, os.path.join(REPO, "reproduce", "ie_loss_classification.py"),
                            "--scale=test", "--nets=tiny", f"--out={tmp_path}"], capture_output=True, text=True,

@@ -61,6 +61,7 @@ def test_fit_on_labelled_batches_gives_callbacks_the_metrics():
     assert all(np.isfinite(v) for logs in rec.batch_logs for v in logs.values())
 
 
+@pytest.mark.slow
 def test_fit_on_images_alone_for_unlabeled_models_and_a_clear_error_for_conditional_ones():
     x, _ = arrays()
     for model in (make(label_mode="unlabeled"), make("dcgan")):
@@ -70,6 +71,7 @@ def test_fit_on_images_alone_for_unlabeled_models_and_a_clear_error_for_conditio
         make().fit(dataset(x), epochs=1, verbose=0)
 
 
+@pytest.mark.slow
 def test_sample_weights_of_one_give_the_papers_iteration():
     x, y = arrays()
     plain, weighted = make(), make()
@@ -121,6 +123,7 @@ def test_noise_is_drawn_in_train_step_from_seed_and_iteration():
     assert not np.any(generator_inputs_of_train_step(other, (x, y))[0][:, :6] == z[0])
 
 
+@pytest.mark.slow
 def test_save_and_load_model_round_trip_and_training_continues_identically(tmp_path):
     x, y = arrays()
     model = make()

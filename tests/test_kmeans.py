@@ -58,6 +58,7 @@ def test_kmeans_plusplus_seeds_one_center_per_separated_cluster_and_is_determini
     assert any(not np.array_equal(again, kmeans.kmeans_plusplus(x, 4, seed=[s, 2])[1].numpy()) for s in range(3, 8))
 
 
+@pytest.mark.slow
 def test_minibatch_kmeans_in_the_graph_matches_sklearn_on_separated_clusters():
     x, _ = blobs(200, k=5, seed=4)
 
