@@ -14,6 +14,9 @@ from mgan.experiments import paper_values, runs as runs_lib
 from reproduce_helpers import (assert_fails_without_celeba, assert_no_machine_paths, load_script, run, run_scripts,
                                table_rows, write_celeba_stand_in)
 
+# every test runs reproduce scripts end to end (training runs) or starts an interpreter
+pytestmark = pytest.mark.slow
+
 SCRIPTS = ["kmgan_fig3_pixel_vs_feature", "kmgan_fig4_weight_clipping", "kmgan_fig5_fashion_class_frequency",
            "kmgan_table_cifar_is"]
 
