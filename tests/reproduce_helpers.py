@@ -79,3 +79,16 @@ def assert_no_machine_paths(env, out):
     for path in published_files(out):
         text = open(path, encoding="utf-8").read()
         assert str(env["root"]) not in text and REPO not in text, path
+
+
+def assert_figure(path, min_side=16):
+    """``path`` is a PNG image of at least ``min_side`` pixels a side that is not blank: its pixels take several
+    values in more than one colour row and column (a figure with content, not an empty or uniform canvas)."""
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    img = mpimg.imread(path)
+    assert img.ndim in (2, 3) and min(img.shape[:2]) >= min_side, (path, img.shape)
+    gray = img[..., :3].mean(-1) if img.ndim == 3 else img
+    assert gray.std() > 0.01 and len(np.unique(np.round(gray, 2))) > 5, path
+    assert (gray.std(0) > 0).sum() > 10 and (gray.std(1) > 0).sum() > 10, path

@@ -4,6 +4,7 @@ against NumPy, spectral normalization), their registry defaults and flags, the r
 fit / save / resume through Keras and the runner."""
 import json
 import os
+import re
 
 import keras
 import numpy as np
@@ -19,6 +20,7 @@ from mgan.layers import SelfAttention
 from mgan.models.wgan import critic_fit_batches, critic_steps, critic_steps_before
 
 SHAPE = (8, 8, 1)
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 pytestmark = pytest.mark.filterwarnings("ignore:`shuffle=True` was passed")
 
 
@@ -73,6 +75,7 @@ def test_critic_fit_batches_give_each_critic_step_its_own_batch_and_resume():
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
+@pytest.mark.slow
 def test_one_train_step_runs_the_scheduled_number_of_critic_steps():
     schedule = dict(n_critic=2, critic_burst_steps=4, critic_burst_first=1, critic_burst_every=3)
     _, m = make("wgan", **schedule)
@@ -261,6 +264,7 @@ def spectral_wrappers(model):
     return out
 
 
+@pytest.mark.slow
 def test_spectral_normalization_makes_the_largest_singular_value_one():
     _, m = make("sagan")
     wrappers = spectral_wrappers(m)
@@ -275,6 +279,7 @@ def test_spectral_normalization_makes_the_largest_singular_value_one():
         assert sigma == pytest.approx(1.0, abs=1e-2), w.name
 
 
+@pytest.mark.slow
 def test_sagan_networks_and_training():
     cfg, m = make("sagan")
     assert [type(layer).__name__ for layer in m.discriminator.layers].count("SelfAttention") == 1
@@ -291,31 +296,108 @@ def test_sagan_networks_and_training():
 
 
 # ----- registry and flags ------------------------------------------------------------------------------------------
-def test_registry_defaults_of_the_baselines():
+def spec_rows():
+    """The baseline rows of the method specification's table (docs/METHODS.md §9), the source the registry's
+    defaults must follow: {name: row text}."""
+    text = open(os.path.join(REPO, "docs", "METHODS.md"), encoding="utf-8").read()
+    rows = {}
+    for line in text.splitlines():
+        m = re.match(r"\| \*\*(DCGAN|WGAN|WGAN-GP|SAGAN)\*\* \|", line)
+        if m:
+            rows[m.group(1)] = line
+    assert set(rows) == {"DCGAN", "WGAN", "WGAN-GP", "SAGAN"}
+    return rows
+
+
+def number(pattern, row):
+    m = re.search(pattern, row)
+    assert m, (pattern, row)
+    return [float(g) for g in m.groups()]
+
+
+def torch_rmsprop(theta, grads, lr, alpha=0.99, eps=1e-8):
+    """torch.optim.RMSprop's update (martinarjovsky/WassersteinGAN's optimizer), written from its documentation."""
+    v = np.zeros_like(theta)
+    for g in grads:
+        v = alpha * v + (1 - alpha) * g * g
+        theta = theta - lr * g / (np.sqrt(v) + eps)
+    return theta
+
+
+def numpy_adam(theta, grads, lr, b1, b2, eps):
+    """Adam (Kingma & Ba, Algorithm 1 with the step size folded as at the end of their §2, ε outside the root)."""
+    m, v = np.zeros_like(theta), np.zeros_like(theta)
+    for t, g in enumerate(grads, 1):
+        m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+        theta = theta - lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t) * m / (np.sqrt(v) + eps)
+    return theta
+
+
+def steps_of(optimizer, grads, theta0):
+    """``theta0`` after one step per gradient by a fresh optimizer with ``optimizer``'s settings (the model's own is
+    built for its networks' variables)."""
+    optimizer, var = type(optimizer).from_config(optimizer.get_config()), tf.Variable(theta0)
+    for g in grads:
+        optimizer.apply_gradients([(tf.constant(g), var)])
+    return var.numpy()
+
+
+def test_registry_defaults_of_the_baselines_follow_the_specification():
+    rows = spec_rows()
+    grads = [np.array([0.3, -2.0, 1e-3, 5.0], np.float32) * (k + 1) for k in range(4)]
+    theta0 = np.array([0.5, -0.1, 0.0, 2.0], np.float32)
+
+    # WGAN: RMSprop at the spec's lr behaving as torch.optim.RMSprop, clipping, critic schedule, N(0, 1), BN
+    row = rows["WGAN"]
+    (lr,) = number(r"RMSprop, lr ([0-9.e-]+)", row)
+    (c_low, c_high) = number(r"clipped to \[−([0-9.]+), ([0-9.]+)\]", row)
+    n_critic, burst, first, every = number(r"n_critic = (\d+), but (\d+) critic steps for the first (\d+) generator "
+                                           r"iterations and at every (\d+)th", row)
+    assert "z ~ N(0, 1)" in row and "BN kept in the critic" in row
     cfg, m = make("wgan")
-    assert (cfg.noise, cfg.label_mode, cfg.clip, cfg.optimizer, cfg.lr, cfg.d_lr, cfg.d_norm, cfg.n_critic) == (
-        "normal", "unlabeled", 0.01, "rmsprop", 5e-5, 5e-5, "batch", 5)
-    for opt in (m.d_optimizer, m.g_optimizer):
-        assert isinstance(opt, keras.optimizers.RMSprop) and float(opt.learning_rate.numpy()) == pytest.approx(5e-5)
-        assert opt.rho == 0.99 and opt.epsilon == 1e-16
-    assert (m.burst_steps, m.burst_first, m.burst_every, m.gp_weight, m.conditional) == (100, 25, 500, 0.0, False)
-    assert m.discriminator.output.shape[-1] == 1 and m.generator.input.shape[-1] == 6
+    assert (cfg.noise, cfg.clip, cfg.n_critic, cfg.d_norm) == ("normal", c_high, n_critic, "batch") and c_low == c_high
+    assert (m.burst_steps, m.burst_first, m.burst_every, m.gp_weight) == (burst, first, every, 0.0)
+    for opt in (m.d_optimizer, m.g_optimizer):  # Keras' sqrt(v + 1e-16) vs torch's sqrt(v) + 1e-8: equal to 1e-4
+        np.testing.assert_allclose(steps_of(opt, grads, theta0), torch_rmsprop(theta0, grads, lr), rtol=1e-3)
     assert any(isinstance(layer, keras.layers.BatchNormalization) for layer in m.discriminator.layers)
+    assert m.discriminator.output.shape[-1] == 1 and m.generator.input.shape[-1] == 6  # 1-D head, unconditional
+
+    # WGAN-GP: λ, n_critic, Adam (lr, β1, β2) for both nets, no BN in the critic, no clipping, N(0, 1)
+    row = rows["WGAN-GP"]
+    gp_weight, n_critic = number(r"λ = (\d+), n_critic = (\d+)", row)
+    lr, b1, b2 = number(r"Adam, lr ([0-9.e-]+), β1 ([0-9.]+), β2 ([0-9.]+)", row)
+    assert "default `'none'`" in row and "z ~ N(0, 1)" in row
     cfg, m = make("wgan_gp")
-    assert (cfg.clip, cfg.optimizer, cfg.lr, cfg.d_lr, cfg.adam_betas, cfg.d_norm, cfg.gp_weight) == (
-        0.0, "adam", 1e-4, 1e-4, "0.0,0.9", "none", 10.0)
-    assert (m.burst_first, m.burst_every, m.n_critic, m.gp_weight) == (0, 0, 5, 10.0)
+    assert (cfg.clip, cfg.d_norm, cfg.noise) == (0.0, "none", "normal")
+    assert (m.burst_first, m.burst_every, m.n_critic, m.gp_weight) == (0, 0, n_critic, gp_weight)
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in m.discriminator.layers)
+    for opt in (m.d_optimizer, m.g_optimizer):
+        np.testing.assert_allclose(steps_of(opt, grads, theta0), numpy_adam(theta0, grads, lr, b1, b2, 1e-8),
+                                   rtol=1e-5, atol=1e-7)
+
+    # SAGAN: Adam with β1, β2 and two learning rates (G, D), N(0, 1)
+    row = rows["SAGAN"]
+    b1, b2, g_lr, d_lr = number(r"Adam, β1 ([0-9.]+), β2 ([0-9.]+); lr ([0-9.e-]+) for G, ([0-9.e-]+) for D", row)
+    (attn_res,) = number(r"`attn_res`, default (\d+)", row)
+    assert "z ~ N(0, 1)" in row
     cfg, m = make("sagan")
-    assert (cfg.lr, cfg.d_lr, cfg.adam_betas, cfg.d_norm, cfg.noise) == (1e-4, 4e-4, "0.0,0.9", "none", "normal")
-    lrs = {name: float(getattr(m, name).learning_rate.numpy()) for name in ("g_optimizer", "d_optimizer")}
-    assert lrs == pytest.approx({"g_optimizer": 1e-4, "d_optimizer": 4e-4})
-    assert (m.d_optimizer.beta_1, m.d_optimizer.beta_2, m.d_optimizer.epsilon) == (0.0, 0.9, 1e-8)
-    for name in ("wgan", "wgan_gp", "sagan"):  # 32x32: the DMGAN backbone (D3), batch 64, attention at 16x16
+    assert cfg.noise == "normal"
+    for opt, lr in ((m.g_optimizer, g_lr), (m.d_optimizer, d_lr)):
+        np.testing.assert_allclose(steps_of(opt, grads, theta0), numpy_adam(theta0, grads, lr, b1, b2, 1e-8),
+                                   rtol=1e-5, atol=1e-7)
+
+    # all three at 32x32: the §3 backbone ('literal'), batch 64 (§9: "batch 64"), attention at the spec's default
+    text = open(os.path.join(REPO, "docs", "METHODS.md"), encoding="utf-8").read()
+    assert "1-D linear head, batch 64" in text
+    for name in ("wgan", "wgan_gp", "sagan"):
         cfg = models.resolve(TrainConfig(model=name), (32, 32, 3))
-        assert (cfg.layout, cfg.batch_size, cfg.attn_res) == ("literal", 64, 16)
-        assert models.data_split(cfg.replace(dataset="cifar10")) == "train+test"  # D30, as every DMGAN Table 3 row
-    cfg = models.resolve(TrainConfig(model="dmgan"), SHAPE)  # the other models keep D1
-    assert (cfg.lr, cfg.adam_betas, cfg.optimizer, cfg.d_lr) == (2e-4, "0.5,0.999", "auto", -1.0)
+        assert (cfg.layout, cfg.batch_size, cfg.attn_res) == ("literal", 64, attn_res)
+        assert models.data_split(cfg.replace(dataset="cifar10")) == "train+test"  # D30: CIFAR-10's 60,000 images
+    # the other models keep D1 (METHODS §2: lr 2e-4, β1 0.5, β2 0.999)
+    lr, b1, b2 = number(r"\| D1 \| DMGAN Adam \| lr ([0-9.e-]+), β1 ([0-9.]+), β2 ([0-9.]+) \|", text)
+    _, m = make("dmgan")
+    np.testing.assert_allclose(steps_of(m.d_optimizer, grads, theta0), numpy_adam(theta0, grads, lr, b1, b2, 1e-8),
+                               rtol=1e-5, atol=1e-7)
 
 
 def test_baseline_flags_fail_with_clear_errors():
@@ -363,7 +445,8 @@ def test_run_keys_of_the_other_models_are_unchanged_and_old_runs_resume(tmp_path
 
 
 # ----- Keras path, runner, benchmarks ------------------------------------------------------------------------------
-@pytest.mark.parametrize("model", ["wgan", "wgan_gp", "sagan"])
+@pytest.mark.parametrize("model", ["wgan", pytest.param("wgan_gp", marks=pytest.mark.slow),
+                                   pytest.param("sagan", marks=pytest.mark.slow)])
 def test_save_and_load_round_trip_continues_identically(tmp_path, model):
     kw = dict(critic_burst_steps=3, critic_burst_first=1) if model == "wgan" else {}
     _, m = make(model, **kw)
@@ -386,6 +469,7 @@ RUN = dict(dataset="digits", width=0.0625, z_dim=6, batch_size=16, checkpoint_ev
            progress=False, deterministic=True)
 
 
+@pytest.mark.slow
 def test_runner_trains_wgan_on_critic_batches_and_resumes_exactly(tmp_path):
     kw = dict(model="wgan", n_critic=2, critic_burst_steps=3, critic_burst_first=1, critic_burst_every=2, **RUN)
     runner.train(TrainConfig(out=str(tmp_path / "a"), steps=3, **kw))
@@ -404,6 +488,7 @@ def test_runner_trains_wgan_on_critic_batches_and_resumes_exactly(tmp_path):
                                                                                            "normal")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["wgan_gp", "sagan"])
 def test_runner_trains_two_iterations(tmp_path, model):
     out = tmp_path / model
@@ -416,9 +501,23 @@ def test_runner_trains_two_iterations(tmp_path, model):
     assert generator.output.shape[1:] == SHAPE and os.path.exists(out / "samples.png")
 
 
+@pytest.mark.slow
 def test_step_time_benchmark_builds_the_baselines():
+    import time
+
     for name, kw in (("wgan", {}), ("wgan_gp", {}), ("sagan", {"attn_res": 4})):
         cfg = TrainConfig(model=name, width=0.0625, batch_size=8, conv_impl="keras", **kw)
         run_one, info = timing.prepare_step(cfg, SHAPE)
-        assert run_one() > 0 and info["iteration_gmacs"] > 0
+        for _ in range(2):  # the first call traces the step
+            t0 = time.perf_counter()
+            ms = run_one()
+            outer_ms = (time.perf_counter() - t0) * 1000.0
+            assert 0.5 * outer_ms <= ms <= outer_ms, (name, ms, outer_ms)  # milliseconds of the call it made
+        m = models.build_model(models.resolve(cfg, SHAPE), SHAPE, 10)
+        g, d = timing.forward_macs(m.generator), timing.forward_macs(m.discriminator)
+        passes = info["iteration_gmacs"] * 1e9 / 8  # per example, in units of G and D forward passes
+        assert 1.5 * (g + d) < passes < 50 * (g + d)  # a forward and a backward pass of both, at most n_critic + 3 of G
+        # and 8 n_critic + 2 of D (WGAN-GP), counted in multiply-adds, not in thousands or billions of them
+        assert info["largest_conv"]["macs"] == max(c["macs"] for c in timing.conv_shapes(m.discriminator) +
+                                                    timing.conv_shapes(m.generator))
     assert models.get_spec("wgan") and {"wgan", "wgan_gp", "sagan"} <= set(models.MODELS)

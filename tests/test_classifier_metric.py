@@ -32,6 +32,7 @@ def digits():
     return data.load_dataset("digits")
 
 
+@pytest.mark.slow
 def test_digits_classifier_trains_caches_and_reports_accuracy(digits_net):
     assert not digits_net.from_cache
     assert digits_net.test_accuracy > 0.9
@@ -129,6 +130,7 @@ def test_evaluate_cli_missing_inception_fails_with_howto(tmp_path, capsys, evalu
     assert "tfgan/eval/inception/1" in err and "--inception_path" in err and "MGAN_INCEPTION_PATH" in err
 
 
+@pytest.mark.slow
 def test_evaluate_cli_bad_flags_fail_fast_with_choices(tmp_path):
     env = dict(os.environ, PYTHONPATH=REPO)
     r = subprocess.run([sys.executable, "-m", "mgan.evaluate", "--npz=x.npz", "--metric=bogus"], cwd=str(tmp_path),
@@ -142,6 +144,7 @@ def test_evaluate_cli_bad_flags_fail_fast_with_choices(tmp_path):
     assert r.returncode != 0 and "--npz" in r.stderr
 
 
+@pytest.mark.slow
 def test_evaluate_cli_run_scores_generate_from_run_samples(digits_net, cache_root, tmp_path, evaluate_cli):
     from mgan import runner, sampling
     from mgan.config import TrainConfig

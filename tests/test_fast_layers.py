@@ -82,6 +82,7 @@ def test_same_function_all_sizes(kind, stride, variant):
         _check(kind, 4, 5, stride, (n, n, 3), variant=variant, padding="same")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", ["auto", "phase+patches"])
 def test_network_shapes_in_graph_mode(variant):
     # literal G / mbgan G (transposed), D 32->16->8->4->2 and MNIST D 28->14->7->4, traced as in a train step
@@ -237,6 +238,7 @@ def test_tf_checkpoint_interchangeable(tmp_path):
     assert _rel_err(plain(x), quick(x)) < RTOL
 
 
+@pytest.mark.slow
 def test_jit_compiled_step_matches():
     plain, quick = _pair("T", 4, 5, 2, (4, 4, 6), padding="same")
     x = tf.random.stateless_normal((BATCH, 4, 4, 6), [1, 2])

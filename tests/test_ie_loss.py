@@ -15,8 +15,6 @@ from mgan.metric_losses import CenterLoss, IELoss
 from mgan.models.metric_classifier import MetricClassifier
 from tests.reproduce_helpers import REPO, load_script
 
-RNG = np.random.default_rng(7)
-
 
 def np_distances(f, c, projection, s=1.0):
     sq = ((f[:, None, :] - c[None, :, :]) ** 2).sum(-1)
@@ -38,9 +36,9 @@ def np_ie_loss(f, y, c, margin, projection, s=1.0, w=None):
 
 
 @pytest.mark.parametrize("projection", ["gaussian_kernel", "exp_elementwise", "identity"])
-def test_ie_loss_matches_numpy_with_a_class_absent(projection):
-    f = RNG.normal(size=(6, 3)).astype(np.float32) * 0.7
-    c = RNG.normal(size=(4, 3)).astype(np.float32)
+def test_ie_loss_matches_numpy_with_a_class_absent(projection, rng):
+    f = rng.normal(size=(6, 3)).astype(np.float32) * 0.7
+    c = rng.normal(size=(4, 3)).astype(np.float32)
     y = np.array([0, 1, 2, 0, 1, 2])  # class 3 absent from the batch: its center still enters every "other" mean
     got = losses.ie_loss(f, y, c, margin=0.4, projection=projection, bandwidth=0.8).numpy()
     np.testing.assert_allclose(got, np_ie_loss(f, y, c, 0.4, projection, 0.8), rtol=1e-5, atol=1e-6)
@@ -51,9 +49,9 @@ def test_ie_loss_matches_numpy_with_a_class_absent(projection):
     assert moved != pytest.approx(got)
 
 
-def test_ie_loss_sample_weights_and_hinge():
-    f = RNG.normal(size=(5, 2)).astype(np.float32)
-    c = RNG.normal(size=(3, 2)).astype(np.float32)
+def test_ie_loss_sample_weights_and_hinge(rng):
+    f = rng.normal(size=(5, 2)).astype(np.float32)
+    c = rng.normal(size=(3, 2)).astype(np.float32)
     y = np.array([0, 1, 2, 1, 0])
     w = np.array([1.0, 0.0, 2.0, 0.5, 1.0], np.float32)
     np.testing.assert_allclose(losses.ie_loss(f, y, c, 0.3, "identity", sample_weight=w).numpy(),
@@ -65,19 +63,19 @@ def test_ie_loss_sample_weights_and_hinge():
     assert losses.ie_loss(f, y, np.zeros((3, 2), np.float32), margin=0.5).numpy() == pytest.approx(0.5)
 
 
-def test_gaussian_kernel_distance_is_bounded():
+def test_gaussian_kernel_distance_is_bounded(rng):
     f = np.array([[0.0, 0.0], [1e3, 0.0], [0.3, 0.4]], np.float32)
     c = np.array([[0.0, 0.0], [-1e3, 5.0]], np.float32)
     d = losses.ie_distances(f, c, "gaussian_kernel", bandwidth=0.5).numpy()
     assert d[0, 0] == 0.0 and d[1, 0] == pytest.approx(2.0) and d[0, 1] == pytest.approx(2.0)
     np.testing.assert_allclose(d[2, 0], 2 - 2 * np.exp(-0.25 / 0.5), rtol=1e-6)  # ‖f − c‖² = 0.25, 2s² = 0.5
-    big = losses.ie_distances(RNG.normal(size=(50, 4)) * 30, RNG.normal(size=(5, 4)) * 30).numpy()
+    big = losses.ie_distances(rng.normal(size=(50, 4)) * 30, rng.normal(size=(5, 4)) * 30).numpy()
     assert big.min() >= 0.0 and big.max() <= 2.0
 
 
-def test_center_loss_matches_numpy():
-    f = RNG.normal(size=(6, 3)).astype(np.float32)
-    c = RNG.normal(size=(4, 3)).astype(np.float32)
+def test_center_loss_matches_numpy(rng):
+    f = rng.normal(size=(6, 3)).astype(np.float32)
+    c = rng.normal(size=(4, 3)).astype(np.float32)
     y = np.array([3, 1, 2, 0, 1, 3])
     want = np.mean([0.5 * np.sum((f[i] - c[y[i]]) ** 2) for i in range(6)])
     np.testing.assert_allclose(losses.center_loss(f, y, c).numpy(), want, rtol=1e-6)
@@ -103,12 +101,12 @@ def test_bad_options_are_refused():
 
 
 @pytest.mark.parametrize("layer_cls", [IELoss, CenterLoss])
-def test_layer_uses_centers_before_the_update_then_applies_the_center_rule(layer_cls):
+def test_layer_uses_centers_before_the_update_then_applies_the_center_rule(layer_cls, rng):
     layer = layer_cls(3, weight=2.0, center_rate=0.5)
-    f = RNG.normal(size=(5, 2)).astype(np.float32)
+    f = rng.normal(size=(5, 2)).astype(np.float32)
     y = np.array([0, 0, 1, 1, 1])
     layer.build(((None, 2), (None,)))
-    c0 = RNG.normal(size=(3, 2)).astype(np.float32)
+    c0 = rng.normal(size=(3, 2)).astype(np.float32)
     layer.centers.assign(c0)
     value = layer((f, y), training=True).numpy()
     math = losses.ie_loss(f, y, c0) if layer_cls is IELoss else losses.center_loss(f, y, c0)
@@ -132,8 +130,9 @@ def _classifier(loss, options=None, lr=1e-3, seed=0, feature_dim=4, num_classes=
     return model
 
 
-def test_train_step_loss_is_cross_entropy_plus_weighted_ie():
-    x = RNG.uniform(-1, 1, size=(12, 8, 8, 1)).astype(np.float32)
+@pytest.mark.slow
+def test_train_step_loss_is_cross_entropy_plus_weighted_ie(rng):
+    x = rng.uniform(-1, 1, size=(12, 8, 8, 1)).astype(np.float32)
     y = np.array([0, 1, 2] * 4)
     model = _classifier("ie", {"weight": 0.7, "margin": 0.3, "centers": "trainable"}, lr=0.0)
     c0 = model.metric_loss.centers.numpy()
@@ -146,8 +145,9 @@ def test_train_step_loss_is_cross_entropy_plus_weighted_ie():
     assert logs["ie_loss"] == pytest.approx(want - ce, rel=1e-4)
 
 
-def test_trainable_centers_get_gradients_and_update_rule_centers_do_not():
-    x = RNG.uniform(-1, 1, size=(12, 8, 8, 1)).astype(np.float32)
+@pytest.mark.slow
+def test_trainable_centers_get_gradients_and_update_rule_centers_do_not(rng):
+    x = rng.uniform(-1, 1, size=(12, 8, 8, 1)).astype(np.float32)
     y = np.array([0, 1, 2] * 4)
     model = _classifier("ie", {"centers": "trainable"}, lr=1e-2)
     c0 = model.metric_loss.centers.numpy()
@@ -158,8 +158,9 @@ def test_trainable_centers_get_gradients_and_update_rule_centers_do_not():
     assert not any(v is ruled.metric_loss.centers for v in ruled.trainable_variables)
 
 
-def test_save_and_load_round_trip(tmp_path):
-    x = RNG.uniform(-1, 1, size=(12, 8, 8, 1)).astype(np.float32)
+@pytest.mark.slow
+def test_save_and_load_round_trip(tmp_path, rng):
+    x = rng.uniform(-1, 1, size=(12, 8, 8, 1)).astype(np.float32)
     y = np.array([0, 1, 2] * 4)
     model = _classifier("ie", {"margin": 0.2, "projection": "identity"})
     model.fit(x, y, epochs=2, batch_size=6, verbose=0)
@@ -172,10 +173,11 @@ def test_save_and_load_round_trip(tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
-def test_mixed_bfloat16_classifier_keeps_state_and_losses_in_float32():
+@pytest.mark.slow
+def test_mixed_bfloat16_classifier_keeps_state_and_losses_in_float32(rng):
     from mgan import precision
 
-    x = RNG.uniform(-1, 1, size=(12, 8, 8, 1)).astype(np.float32)
+    x = rng.uniform(-1, 1, size=(12, 8, 8, 1)).astype(np.float32)
     y = np.array([0, 1, 2] * 4)
     logs = {}
     for p in ("float32", "mixed_bfloat16"):
@@ -203,6 +205,7 @@ def _digits_data():
     return ie_points.load_split("digits", None)
 
 
+@pytest.mark.slow
 def test_softmax_plus_ie_learns_digits(tmp_path):
     """A small check that training learns: 300 steps on scikit-learn's digits reach high held-out accuracy, and the
     IE term falls (the loss is doing something, not only the softmax)."""
@@ -220,6 +223,7 @@ def test_softmax_plus_ie_learns_digits(tmp_path):
     assert facts["last_logs"]["ie_loss"] < 0.35, facts["last_logs"]  # it starts at the margin, 0.5
 
 
+@pytest.mark.slow
 def test_a_killed_point_resumes_exactly(tmp_path):
     from mgan.experiments import ie_points
 
@@ -235,6 +239,7 @@ def test_a_killed_point_resumes_exactly(tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
 
 
+@pytest.mark.slow
 def test_bn_recalibration_is_the_average_of_the_batch_statistics():
     from mgan import data as data_lib
     from mgan.experiments import ie_points
@@ -260,6 +265,7 @@ def _run_script(tmp_path, *extra):
     return script.run_argv(argv)
 
 
+@pytest.mark.slow
 def test_script_table_resume_and_protocol(tmp_path, capsys):
     res = _run_script(tmp_path, "--seeds=0,1")
     assert len(res["points"]) == 6 and all(p["status"] == "done" for p in res["points"])
@@ -277,6 +283,7 @@ def test_script_table_resume_and_protocol(tmp_path, capsys):
     assert "/tmp" not in open(tmp_path / "out" / "results.json").read()
 
 
+@pytest.mark.slow
 def test_script_rejects_bad_flags_without_a_traceback(tmp_path):
     proc = subprocess.run([sys.executable, os.path.join(REPO, "reproduce", "ie_loss_classification.py"),
                            "--scale=test", "--nets=tiny", f"--out={tmp_path}"], capture_output=True, text=True,

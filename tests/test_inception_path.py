@@ -113,6 +113,7 @@ def test_preprocess_tiles_grayscale_after_tf1_resize():
 
 # --- loading and scoring through the real loading code ----------------------------------------------------------
 
+@pytest.mark.slow
 def test_standin_through_env_path_equals_direct_outputs(standin_dir, monkeypatch):
     path, module = standin_dir
     monkeypatch.setenv(inception.ENV_INCEPTION_PATH, path)
@@ -141,6 +142,7 @@ def _fid_active_block(a, b):
     return float(np.sum((a.mean(0) - b.mean(0)) ** 2) + np.trace(s1) + np.trace(s2) - 2 * tr_sqrt)
 
 
+@pytest.mark.slow
 def test_score_images_inception_numbers_protocol_and_reference_cache(standin_dir, tmp_path):
     # One 2048-D FID (scipy sqrtm, ~10 s on 2 cores); the tf-gan cross-check is tested at small widths elsewhere.
     path, module = standin_dir

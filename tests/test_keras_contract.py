@@ -61,6 +61,7 @@ def test_fit_on_labelled_batches_gives_callbacks_the_metrics():
     assert all(np.isfinite(v) for logs in rec.batch_logs for v in logs.values())
 
 
+@pytest.mark.slow
 def test_fit_on_images_alone_for_unlabeled_models_and_a_clear_error_for_conditional_ones():
     x, _ = arrays()
     for model in (make(label_mode="unlabeled"), make("dcgan")):
@@ -70,6 +71,7 @@ def test_fit_on_images_alone_for_unlabeled_models_and_a_clear_error_for_conditio
         make().fit(dataset(x), epochs=1, verbose=0)
 
 
+@pytest.mark.slow
 def test_sample_weights_of_one_give_the_papers_iteration():
     x, y = arrays()
     plain, weighted = make(), make()
@@ -83,17 +85,45 @@ def test_sample_weights_of_one_give_the_papers_iteration():
     assert float(logs["d_loss"]) == 0.0 and float(logs["g_loss"]) == 0.0  # weights really enter the losses
 
 
+def generator_inputs_of_train_step(model, data):
+    """The inputs G receives during one eager ``model.train_step(data)`` (captured by instrumenting G's calls)."""
+    seen, G = [], model.generator
+    base = type(G)
+
+    def call(module, inputs, *args, **kwargs):
+        seen.append(np.asarray(inputs))
+        return base.__call__(module, inputs, *args, **kwargs)
+
+    G.__class__ = type("Recording" + base.__name__, (base,), {"__call__": call})
+    try:
+        model.train_step(data)
+    finally:
+        G.__class__ = base
+    return seen
+
+
 def test_noise_is_drawn_in_train_step_from_seed_and_iteration():
+    """METHODS D11 and mgan.latent: DMGAN's z ~ U(0, 1), iteration t of a run seeded s draws
+    stateless_uniform([m, z_dim], seed=(s, 2**40 + t)); G gets z ⊕ onehot(y)."""
+    x, y = arrays(8)
     model = make()
-    z0 = model.iteration_noise(8)
-    np.testing.assert_array_equal(z0, latent.training_noise(3, 0, 8, 6, "uniform01"))
-    model.train_step(arrays(8))
-    assert int(model.iteration.numpy()) == 1
-    z1 = model.iteration_noise(8)
-    np.testing.assert_array_equal(z1, latent.training_noise(3, 1, 8, 6, "uniform01"))
-    assert not np.array_equal(z0, z1)
+    inputs = [generator_inputs_of_train_step(model, (x, y)) for _ in range(2)]
+    assert int(model.iteration.numpy()) == 2 and [len(i) for i in inputs] == [1, 1]  # one G pass per iteration
+    z = [g_in[0][:, :6] for g_in in inputs]
+    for t, g_in in enumerate(inputs):
+        want = tf.random.stateless_uniform([8, 6], seed=[3, (1 << 40) + t], minval=0.0, maxval=1.0).numpy()
+        np.testing.assert_array_equal(z[t], want)
+        np.testing.assert_array_equal(g_in[0][:, 6:], np.eye(10, dtype="float32")[y])
+    assert z[0].min() >= 0.0 and z[0].max() < 1.0 and 0.3 < z[0].mean() < 0.7
+    assert not np.any(z[0] == z[1])  # a fresh draw every iteration
+    # the same seed gives the same noise in a new model (resume); another seed other noise
+    np.testing.assert_array_equal(generator_inputs_of_train_step(make(), (x, y))[0], inputs[0][0])
+    other = models.build_model(models.resolve(TrainConfig(model="dmgan", width=0.0625, feature_dim=8, z_dim=6,
+                                                          conv_impl="keras", seed=4), SHAPE), SHAPE, 10)
+    assert not np.any(generator_inputs_of_train_step(other, (x, y))[0][:, :6] == z[0])
 
 
+@pytest.mark.slow
 def test_save_and_load_model_round_trip_and_training_continues_identically(tmp_path):
     x, y = arrays()
     model = make()

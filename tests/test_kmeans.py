@@ -8,8 +8,6 @@ from sklearn.metrics import adjusted_rand_score
 
 from mgan import kmeans
 
-RNG = np.random.default_rng(3)
-
 
 def blobs(n_per, k=4, d=5, spread=0.3, seed=0):
     rng = np.random.default_rng(seed)
@@ -30,18 +28,18 @@ def sculley_loop(centers, counts, features, assignments):
     return c, v
 
 
-def test_assign_is_the_nearest_center():
-    f = RNG.normal(size=(50, 3)).astype(np.float32)
-    c = RNG.normal(size=(6, 3)).astype(np.float32)
+def test_assign_is_the_nearest_center(rng):
+    f = rng.normal(size=(50, 3)).astype(np.float32)
+    c = rng.normal(size=(6, 3)).astype(np.float32)
     want = np.argmin(((f[:, None] - c[None]) ** 2).sum(-1), axis=1)
     np.testing.assert_array_equal(kmeans.assign(f, c).numpy(), want)
 
 
 @pytest.mark.parametrize("start_counts", [np.zeros(5), np.array([0.0, 3.0, 10.0, 1.0, 7.0])])
-def test_minibatch_update_equals_the_per_sample_loop(start_counts):
-    c = RNG.normal(size=(5, 4)).astype(np.float32)
-    f = RNG.normal(size=(40, 4)).astype(np.float32)
-    a = RNG.integers(0, 4, size=40)  # center 4 gets nothing and must not move
+def test_minibatch_update_equals_the_per_sample_loop(start_counts, rng):
+    c = rng.normal(size=(5, 4)).astype(np.float32)
+    f = rng.normal(size=(40, 4)).astype(np.float32)
+    a = rng.integers(0, 4, size=40)  # center 4 gets nothing and must not move
     got_c, got_v = kmeans.minibatch_update(c, start_counts, f, a)
     want_c, want_v = sculley_loop(c, start_counts, f, a)
     np.testing.assert_allclose(got_c.numpy(), want_c, rtol=1e-5, atol=1e-5)
@@ -60,6 +58,7 @@ def test_kmeans_plusplus_seeds_one_center_per_separated_cluster_and_is_determini
     assert any(not np.array_equal(again, kmeans.kmeans_plusplus(x, 4, seed=[s, 2])[1].numpy()) for s in range(3, 8))
 
 
+@pytest.mark.slow
 def test_minibatch_kmeans_in_the_graph_matches_sklearn_on_separated_clusters():
     x, _ = blobs(200, k=5, seed=4)
 

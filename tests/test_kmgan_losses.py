@@ -5,17 +5,15 @@ import tensorflow as tf
 
 from mgan import losses
 
-RNG = np.random.default_rng(11)
-
 
 def dist(a, b, squared):
     d2 = ((a - b) ** 2).sum(-1)
     return d2 if squared else np.sqrt(d2)
 
 
-def data(m=8, k=4, d=3):
-    fr, ff = RNG.normal(size=(m, d)), RNG.normal(size=(m, d))
-    cr, cf = RNG.normal(size=(k, d)), RNG.normal(size=(k, d))
+def data(rng, m=8, k=4, d=3):
+    fr, ff = rng.normal(size=(m, d)), rng.normal(size=(m, d))
+    cr, cf = rng.normal(size=(k, d)), rng.normal(size=(k, d))
     ar = np.array([0, 0, 1, 1, 1, 2, 0, 1][:m])  # real set 3 empty
     af = np.array([1, 3, 3, 0, 1, 1, 3, 0][:m])  # fake set 2 empty
     return [np.float32(v) for v in (fr, ff, cr, cf)] + [ar, af]
@@ -40,8 +38,8 @@ def np_r2(fr, ff, ar, af, k, sigma, squared):
 
 
 @pytest.mark.parametrize("squared", [True, False])
-def test_center_loss_forms_match_numpy(squared):
-    fr, ff, cr, cf, ar, af = data()
+def test_center_loss_forms_match_numpy(squared, rng):
+    fr, ff, cr, cf, ar, af = data(rng)
     r1 = losses.kmgan_center_loss(fr, ff, cr, cf, ar, af, 0.5, "R1", squared).numpy()
     np.testing.assert_allclose(r1, np_r1(fr, ff, cr, cf, ar, af, 0.5, squared), rtol=1e-5)
     r2 = losses.kmgan_center_loss(fr, ff, cr, cf, ar, af, 0.5, "R2", squared).numpy()
@@ -50,8 +48,8 @@ def test_center_loss_forms_match_numpy(squared):
         losses.kmgan_center_loss(fr, ff, cr, cf, ar, af, 0.5, "R3")
 
 
-def test_center_loss_is_differentiable_in_the_features_not_the_centers():
-    fr, ff, cr, cf, ar, af = (tf.Variable(v) if i < 4 else v for i, v in enumerate(data()))
+def test_center_loss_is_differentiable_in_the_features_not_the_centers(rng):
+    fr, ff, cr, cf, ar, af = (tf.Variable(v) if i < 4 else v for i, v in enumerate(data(rng)))
     with tf.GradientTape() as tape:
         loss = losses.kmgan_center_loss(fr, ff, cr, cf, ar, af, 0.5)
     g = tape.gradient(loss, [fr, ff, cr, cf])
@@ -60,8 +58,8 @@ def test_center_loss_is_differentiable_in_the_features_not_the_centers():
 
 
 @pytest.mark.parametrize("squared,reg", [(True, 0.0), (False, 0.0), (True, 5.0)])
-def test_d_and_g_losses_match_numpy(squared, reg):
-    fr, ff, cr, _, ar, af = data()
+def test_d_and_g_losses_match_numpy(squared, reg, rng):
+    fr, ff, cr, _, ar, af = data(rng)
     l_d, l_g = losses.kmgan_losses(fr, ff, cr, ar, af, squared=squared, reg_lambda=reg)
     want_g = np.mean(dist(ff, cr[af], squared))  # fake features against *real* centers (D26)
     want_d = np.mean(dist(fr, cr[ar], squared)) - want_g
@@ -73,7 +71,7 @@ def test_d_and_g_losses_match_numpy(squared, reg):
     np.testing.assert_allclose(l_g.numpy(), want_g, rtol=1e-5)
 
 
-def test_shape_errors():
-    fr, ff, cr, cf, ar, af = data()
+def test_shape_errors(rng):
+    fr, ff, cr, cf, ar, af = data(rng)
     with pytest.raises(ValueError, match="centers"):
         losses.kmgan_losses(fr, ff, cr[:, :2], ar, af)

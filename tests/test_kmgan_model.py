@@ -35,6 +35,7 @@ def images(m=12, seed=0):
     return tf.constant(np.random.default_rng(seed).uniform(-1, 1, size=(m,) + SHAPE).astype("float32"))
 
 
+@pytest.mark.slow
 def test_first_step_seeds_the_centers_and_counts_every_feature():
     model = make()
     x = images()
@@ -44,6 +45,7 @@ def test_first_step_seeds_the_centers_and_counts_every_feature():
     assert np.all(np.isfinite(model.real_centers.numpy())) and np.abs(model.real_centers.numpy()).sum() > 0
 
 
+@pytest.mark.slow
 def test_step_three_is_sculleys_update_with_the_final_features():
     model = make()
     x = images()
@@ -63,6 +65,7 @@ def test_step_three_is_sculleys_update_with_the_final_features():
     np.testing.assert_array_equal(model.fake_counts.numpy(), want_vf.numpy())
 
 
+@pytest.mark.slow
 def test_fit_and_save_load_keep_the_kmeans_state(tmp_path):
     model = make(center_loss_form="R2", center_init="kmeanspp")
     history = model.fit(images(48), batch_size=12, epochs=1, verbose=0)
@@ -111,6 +114,7 @@ def latent_noise(model, iteration, m=12):
     return latent.training_noise(model.seed, iteration, m, model.z_dim, model.noise)
 
 
+@pytest.mark.slow
 def test_without_the_center_loss_step_two_changes_nothing():
     """center_sgd_lr 0 (the paper's 'without the center loss') equals R1 with σ 0, whose L_c has no gradient."""
     x = images()
@@ -161,6 +165,7 @@ RUN = dict(model="kmgan", dataset="digits", width=0.0625, feature_dim=8, z_dim=6
            checkpoint_every=2, sample_every=0, log_every=1, progress=False, deterministic=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("space, reassign", [("feature", "none"), ("pixel", "sklearn")])
 def test_runner_resume_is_exact_with_the_kmeans_state(tmp_path, space, reassign):
     kw = dict(RUN, kmeans_space=space, center_loss_form="R2", kmeans_reassign=reassign)
@@ -209,6 +214,7 @@ def test_registry_errors_name_the_flag(kw, match):
         models.resolve(cfg, (28, 28, 1), explicit=set(kw))
 
 
+@pytest.mark.slow
 def test_carpedm20_mnist_networks_have_the_codes_layers():
     cfg = models.resolve(TrainConfig(model="kmgan", dataset="mnist", kmgan_arch="dcgan_tf1_mnist"), (28, 28, 1))
     assert cfg.layout == "dcgan_tf1_mnist"
@@ -231,6 +237,7 @@ def test_distinct_class_count_of_the_collapse_aid():
     assert float(_distinct(tf.constant([3, 1, 0, 2]), 4)) == 4.0
 
 
+@pytest.mark.slow
 def test_sklearn_reassignment_revives_dead_centers_in_the_model():
     """A center no feature reaches keeps count 0 under Sculley's rule; with the reassignment it is moved to a batch
     point (so it holds a real feature) and counted."""

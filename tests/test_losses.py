@@ -5,8 +5,6 @@ import tensorflow as tf
 
 from mgan import centers, losses
 
-RNG = np.random.default_rng(1234)
-
 
 def rel_err(a, b):
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
@@ -24,17 +22,17 @@ def np_ip(v, ip_norm):
 @pytest.mark.parametrize("ip_norm", ["squared", "plain"])
 @pytest.mark.parametrize("use_weights", [False, True])
 @pytest.mark.parametrize("m,d,lam", [(64, 500, 1.2), (7, 3, 1.8), (1, 16, 0.0)])
-def test_dmgan_discriminator_loss_matches_numpy(m, d, lam, use_weights, ip_norm):
-    fr, ff, cr, cf = (RNG.normal(size=(m, d)).astype(np.float32) for _ in range(4))
-    w = RNG.uniform(1, 5, size=m).astype(np.float32) if use_weights else None
+def test_dmgan_discriminator_loss_matches_numpy(m, d, lam, use_weights, ip_norm, rng):
+    fr, ff, cr, cf = (rng.normal(size=(m, d)).astype(np.float32) for _ in range(4))
+    w = rng.uniform(1, 5, size=m).astype(np.float32) if use_weights else None
     got = losses.dmgan_discriminator_loss(fr, ff, cr, cf, lam, weights=w, ip_norm=ip_norm).numpy()
     w64 = np.ones(m) if w is None else w.astype(np.float64)
     want = np_ip(fr - cr, ip_norm).mean() + np_ip(ff - cf, ip_norm).mean() - lam * np.mean(w64 * np_norm(ff - fr))
     assert rel_err(got, want) < 1e-5
 
 
-def test_dmgan_generator_loss_matches_numpy():
-    fr, ff = RNG.normal(size=(2, 32, 500)).astype(np.float32)
+def test_dmgan_generator_loss_matches_numpy(rng):
+    fr, ff = rng.normal(size=(2, 32, 500)).astype(np.float32)
     assert rel_err(losses.dmgan_generator_loss(fr, ff).numpy(), np_norm(ff - fr).mean()) < 1e-5
 
 
@@ -69,9 +67,9 @@ def test_unknown_ip_norm_and_unpaired_shapes_fail():
         losses.dmgan_loss_terms(a, a, a, a, weights=np.ones(5, np.float32))
 
 
-def test_discriminator_loss_centers_carry_no_gradient_and_gap_sign():
-    fr = tf.Variable(RNG.normal(size=(4, 3)).astype(np.float32))
-    ff = tf.Variable(RNG.normal(size=(4, 3)).astype(np.float32))
+def test_discriminator_loss_centers_carry_no_gradient_and_gap_sign(rng):
+    fr = tf.Variable(rng.normal(size=(4, 3)).astype(np.float32))
+    ff = tf.Variable(rng.normal(size=(4, 3)).astype(np.float32))
     c = tf.Variable(np.zeros((4, 3), np.float32))
     with tf.GradientTape() as tape:
         loss = losses.dmgan_discriminator_loss(fr, ff, c, c, lam=1.0)
@@ -86,18 +84,18 @@ def test_discriminator_loss_centers_carry_no_gradient_and_gap_sign():
 
 
 @pytest.mark.parametrize("shape", [(16, 28, 28, 1), (5, 32, 32, 3), (3, 100)])
-def test_adaptive_weights_match_numpy(shape):
-    x = RNG.uniform(-1, 1, size=shape).astype(np.float32)
-    g = RNG.uniform(-1, 1, size=shape).astype(np.float32)
+def test_adaptive_weights_match_numpy(shape, rng):
+    x = rng.uniform(-1, 1, size=shape).astype(np.float32)
+    g = rng.uniform(-1, 1, size=shape).astype(np.float32)
     l1 = np.abs(g.astype(np.float64) - x).reshape(shape[0], -1).sum(1)
     want = np.exp(l1.mean() / l1)
     assert rel_err(losses.adaptive_weights(x, g).numpy(), want) < 1e-5
 
 
 @pytest.mark.parametrize("shape", [(16, 28, 28, 1), (3, 100)])
-def test_normalized_adaptive_weights_match_numpy_and_average_one(shape):
-    x = RNG.uniform(-1, 1, size=shape).astype(np.float32)
-    g = RNG.uniform(-1, 1, size=shape).astype(np.float32)
+def test_normalized_adaptive_weights_match_numpy_and_average_one(shape, rng):
+    x = rng.uniform(-1, 1, size=shape).astype(np.float32)
+    g = rng.uniform(-1, 1, size=shape).astype(np.float32)
     l1 = np.abs(g.astype(np.float64) - x).reshape(shape[0], -1).sum(1)
     w = np.exp(l1.mean() / l1)
     got = losses.adaptive_weights(x, g, normalize=True).numpy()
@@ -116,8 +114,8 @@ def test_adaptive_weights_equal_gaps_give_e_and_small_gap_gets_large_weight():
     assert w[0] > w[1] and np.argmax(w) == 0
 
 
-def test_dcgan_losses_match_numpy():
-    r, f = RNG.normal(size=(2, 10, 1)).astype(np.float32)
+def test_dcgan_losses_match_numpy(rng):
+    r, f = rng.normal(size=(2, 10, 1)).astype(np.float32)
     sig = lambda v: 1 / (1 + np.exp(-v.astype(np.float64)))  # noqa: E731
     want_d = -np.mean(np.log(sig(r))) - np.mean(np.log(1 - sig(f)))
     assert rel_err(losses.dcgan_discriminator_loss(r, f).numpy(), want_d) < 1e-5
@@ -135,10 +133,10 @@ def np_update_centers(c, f, y, gamma):
 
 
 @pytest.mark.parametrize("gamma", [0.0, 0.5, 1.0, 2.0])
-def test_update_centers_matches_numpy(gamma):
-    c = RNG.normal(size=(10, 500)).astype(np.float32)
-    f = RNG.normal(size=(64, 500)).astype(np.float32)
-    y = RNG.integers(0, 7, size=64)  # classes 7..9 absent
+def test_update_centers_matches_numpy(gamma, rng):
+    c = rng.normal(size=(10, 500)).astype(np.float32)
+    f = rng.normal(size=(64, 500)).astype(np.float32)
+    y = rng.integers(0, 7, size=64)  # classes 7..9 absent
     got = centers.update_centers(c, f, y, gamma).numpy()
     np.testing.assert_allclose(got, np_update_centers(c, f, y, gamma), rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(got[7:], c[7:])
@@ -158,9 +156,9 @@ def test_update_centers_hand_computed():
     np.testing.assert_array_equal(centers.update_centers(c, f, y, 0.0).numpy(), c)
 
 
-def test_dmgan_loss_terms_match_numpy_and_compose_the_loss():
-    fr, ff, cr, cf = (RNG.normal(size=(9, 5)).astype(np.float32) for _ in range(4))
-    w = RNG.uniform(1, 5, size=9).astype(np.float32)
+def test_dmgan_loss_terms_match_numpy_and_compose_the_loss(rng):
+    fr, ff, cr, cf = (rng.normal(size=(9, 5)).astype(np.float32) for _ in range(4))
+    w = rng.uniform(1, 5, size=9).astype(np.float32)
     l_ip, gap, wgap = (t.numpy() for t in losses.dmgan_loss_terms(fr, ff, cr, cf, weights=w))
     assert rel_err(l_ip, (np_norm(fr - cr) ** 2).mean() + (np_norm(ff - cf) ** 2).mean()) < 1e-5
     l_plain = losses.dmgan_loss_terms(fr, ff, cr, cf, weights=w, ip_norm="plain")[0].numpy()
@@ -170,10 +168,10 @@ def test_dmgan_loss_terms_match_numpy_and_compose_the_loss():
     assert rel_err(losses.dmgan_discriminator_loss(fr, ff, cr, cf, 1.7, weights=w).numpy(), l_ip - 1.7 * wgap) < 1e-5
 
 
-def test_sample_weights_scale_each_pair_and_ones_change_nothing():
+def test_sample_weights_scale_each_pair_and_ones_change_nothing(rng):
     """Keras' per-example weights s_i multiply pair i's terms before the batch mean; s = 1 is the paper's loss."""
-    fr, ff, cr, cf = (RNG.normal(size=(6, 4)).astype(np.float32) for _ in range(4))
-    w = RNG.uniform(1, 5, size=6).astype(np.float32)
+    fr, ff, cr, cf = (rng.normal(size=(6, 4)).astype(np.float32) for _ in range(4))
+    w = rng.uniform(1, 5, size=6).astype(np.float32)
     s = np.array([0.0, 1.0, 2.0, 0.5, 1.0, 3.0], np.float32)
     l_ip, gap, wgap = (t.numpy() for t in losses.dmgan_loss_terms(fr, ff, cr, cf, weights=w, sample_weight=s))
     assert rel_err(l_ip, np.mean(s * np_norm(fr - cr) ** 2) + np.mean(s * np_norm(ff - cf) ** 2)) < 1e-5
@@ -184,7 +182,7 @@ def test_sample_weights_scale_each_pair_and_ones_change_nothing():
     for a, b in zip(losses.dmgan_loss_terms(fr, ff, cr, cf, weights=w, sample_weight=ones),
                     losses.dmgan_loss_terms(fr, ff, cr, cf, weights=w)):
         assert a.numpy() == b.numpy()
-    r, f = RNG.normal(size=(2, 6, 1)).astype(np.float32)
+    r, f = rng.normal(size=(2, 6, 1)).astype(np.float32)
     sig = lambda v: 1 / (1 + np.exp(-v[:, 0].astype(np.float64)))  # noqa: E731
     want_d = -np.mean(s * np.log(sig(r))) - np.mean(s * np.log(1 - sig(f)))
     assert rel_err(losses.dcgan_discriminator_loss(r, f, sample_weight=s).numpy(), want_d) < 1e-5
@@ -209,8 +207,8 @@ def np_margin(x, fake, alpha, reduction):
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
-def test_mbgan_margin_matches_numpy_in_both_reductions(reduction):
-    x, fake = RNG.uniform(-1, 1, size=(2, 5, 4, 4, 3)).astype(np.float32)
+def test_mbgan_margin_matches_numpy_in_both_reductions(reduction, rng):
+    x, fake = rng.uniform(-1, 1, size=(2, 5, 4, 4, 3)).astype(np.float32)
     got = losses.mbgan_margin(x, fake, 20.0, reduction).numpy()
     assert got.shape == (5,) and rel_err(got, np_margin(x, fake, 20.0, reduction)) < 1e-5
     # the two readings differ by the pixel count (D9): 4 * 4 * 3 = 48
@@ -219,10 +217,10 @@ def test_mbgan_margin_matches_numpy_in_both_reductions(reduction):
     np.testing.assert_allclose(ratio, 48.0 if reduction == "sum" else 1 / 48.0, rtol=1e-5)
 
 
-def test_mbgan_margin_carries_no_gradient_and_checks_its_arguments():
-    x = tf.Variable(RNG.uniform(-1, 1, size=(3, 2, 2, 1)).astype(np.float32))
+def test_mbgan_margin_carries_no_gradient_and_checks_its_arguments(rng):
+    x = tf.Variable(rng.uniform(-1, 1, size=(3, 2, 2, 1)).astype(np.float32))
     fake = tf.Variable(np.zeros((3, 2, 2, 1), np.float32))
-    fa = tf.Variable(RNG.normal(size=(3, 4)).astype(np.float32))
+    fa = tf.Variable(rng.normal(size=(3, 4)).astype(np.float32))
     with tf.GradientTape(persistent=True) as tape:
         h = losses.mbgan_margin(x, fake, 200.0)
         loss = losses.mbgan_discriminator_loss(fa, fa * 0.5, fa * 2.0, h)
@@ -242,10 +240,10 @@ def test_mbgan_margin_carries_no_gradient_and_checks_its_arguments():
 
 
 @pytest.mark.parametrize("m,k,scale", [(64, 500, 1.0), (9, 3, 0.01), (1, 5, 10.0)])
-def test_mbgan_losses_match_numpy(m, k, scale):
-    fa, fp, ff = (RNG.normal(size=(m, k)).astype(np.float32) for _ in range(3))
-    h = (scale * RNG.uniform(0, 3, size=m)).astype(np.float32)
-    s = RNG.uniform(0, 2, size=m).astype(np.float32)
+def test_mbgan_losses_match_numpy(m, k, scale, rng):
+    fa, fp, ff = (rng.normal(size=(m, k)).astype(np.float32) for _ in range(3))
+    h = (scale * rng.uniform(0, 3, size=m)).astype(np.float32)
+    s = rng.uniform(0, 2, size=m).astype(np.float32)
     hinge = np.maximum(0.0, h + np_norm(fa - fp) - np_norm(fa - ff))
     assert rel_err(losses.mbgan_discriminator_loss(fa, fp, ff, h).numpy(), hinge.mean()) < 1e-5
     assert rel_err(losses.mbgan_discriminator_loss(fa, fp, ff, h, sample_weight=s).numpy(), np.mean(s * hinge)) < 1e-5

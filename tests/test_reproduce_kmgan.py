@@ -11,8 +11,12 @@ import numpy as np
 import pytest
 
 from mgan.experiments import paper_values, runs as runs_lib
-from reproduce_helpers import (assert_fails_without_celeba, assert_no_machine_paths, load_script, run, run_scripts,
+from reproduce_helpers import (assert_fails_without_celeba, assert_figure, assert_no_machine_paths, load_script,
+                               run, run_scripts,
                                table_rows, write_celeba_stand_in)
+
+# every test runs reproduce scripts end to end (training runs) or starts an interpreter
+pytestmark = pytest.mark.slow
 
 SCRIPTS = ["kmgan_fig3_pixel_vs_feature", "kmgan_fig4_weight_clipping", "kmgan_fig5_fashion_class_frequency",
            "kmgan_table_cifar_is"]
@@ -51,7 +55,7 @@ def test_fig2_features_at_every_kept_checkpoint_on_the_synthetic_stand_in(reprod
     assert np.abs(snaps[0][1] - snaps[-1][1]).max() > 1e-6 and snaps[0][1].shape == (1000, 500)
     dc = kmgan_figures.feature_snapshots(_run_dir(reproduce_env, res, "dcgan"), x)
     assert dc[0][1].shape[1] == 128 * 0.0625  # DCGAN: the last hidden layer (its head is one logit)
-    assert os.path.getsize(os.path.join(out, "kmgan_fig2_synthetic_features.png")) > 0
+    assert_figure(os.path.join(out, "kmgan_fig2_synthetic_features.png"))
 
 
 def test_fig3_trains_reduced_regular_and_no_center_loss(reproduce_env, results):
@@ -103,7 +107,7 @@ def test_fig5_class_frequencies_from_a_three_conv_classifier(reproduce_env, resu
         again, _ = kmgan_figures.class_frequencies(_run_dir(reproduce_env, res, label), net, 200)
         assert again == f  # the same samples (seed 0) and classifier give the same labels
     out = results["kmgan_fig5_fashion_class_frequency"]["out"]
-    assert os.path.getsize(os.path.join(out, "kmgan_fig5_fashion_class_frequency.png")) > 0
+    assert_figure(os.path.join(out, "kmgan_fig5_fashion_class_frequency.png"))
 
 
 def test_cifar_table_rows_and_runs_shared_with_dmgan_table3(reproduce_env, results):
@@ -154,7 +158,7 @@ def test_celeba_script_on_a_generated_stand_in(reproduce_env, tmp_path):
     assert (cfg["layout"], cfg["kmeans_k"], cfg["reg_lambda"], cfg["label_mode"]) == ("celeba64", 5, 5.0,
                                                                                       "unlabeled")
     for f in ("kmgan_fig7_celeba_samples.png", "kmgan_fig7_celeba_interpolation.png"):
-        assert os.path.getsize(os.path.join(out, f)) > 0
+        assert_figure(os.path.join(out, f))
     assert all(r["status"].startswith("trained by this script (figure only)") for r in res["rows"])
 
 
@@ -167,4 +171,4 @@ def test_readings_study_shares_the_figures_runs(reproduce_env, results):
         f3["kmgan_no_center_loss"]["per_seed"][0]["run"]["key"]
     assert _config(reproduce_env, res, "plain")["squared"] is False
     assert all(r["class_report"] is not None for r in res["rows"])
-    assert os.path.getsize(os.path.join(out, "study_kmgan_readings_curves.png")) > 0
+    assert_figure(os.path.join(out, "study_kmgan_readings_curves.png"))

@@ -14,6 +14,9 @@ from mgan.experiments import paper_values, runs as runs_lib
 from reproduce_helpers import (assert_fails_without_celeba, assert_no_machine_paths, run, run_scripts,
                                table_rows, write_celeba_stand_in)
 
+# every test runs reproduce scripts end to end (training runs) or starts an interpreter
+pytestmark = pytest.mark.slow
+
 SCRIPTS = ["mbgan_fig6_grad_norm", "mbgan_table3_cifar_svm", "mbgan_table4_svhn_svm", "mbgan_fig4_alpha_sweep",
            "mbgan_fig5_k_sweep"]
 TEST_STEPS = 2  # the test scale's 4 iterations of batch 64 = 2 of batch 128 (the same number of images)
