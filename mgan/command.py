@@ -22,7 +22,11 @@ _FOREIGN = ("absl.", "tensorflow", "tf_", "keras", "jax", "tensorboard", "tensor
 
 
 def _program(argv0):
-    return "python -m " + argv0 if argv0.startswith("mgan.") else argv0
+    """How the user started the command: ``python -m mgan.train`` or the script's path."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is not None and spec.name and spec.name != "__main__":
+        return "python -m " + spec.name
+    return argv0
 
 
 def _main_module_name(fv):
@@ -43,13 +47,9 @@ def _flag_lines(flag):
     head = f"  --{flag.name}"
     if flag.flag_type() == "bool":
         head = f"  --[no]{flag.name}"
-    default = flag.default_as_str if flag.default is not None else "none"
-    lines = [f"{head}: {flag.help}"]
-    choices = getattr(flag.parser, "enum_values", None)
-    if choices:
-        lines.append(f"      one of: {', '.join(map(str, choices))}")
-    lines.append(f"      (default: {default})")
-    return lines
+    default = "none" if flag.default is None else (",".join(map(str, flag.default)) if isinstance(
+        flag.default, list) else str(flag.default))
+    return [f"{head}: {flag.help}", f"      (default: {default or 'empty'})"]
 
 
 def help_text(fv, full=False, doc=None):

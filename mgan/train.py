@@ -16,7 +16,7 @@ from mgan import models  # noqa: E402
 from mgan.flags import config_from_flags, define_config_flags  # noqa: E402
 from mgan.errors import report_user_errors  # noqa: E402
 
-define_config_flags(choices={"model": sorted(models.MODELS), "dataset": list(data_lib.DATASETS)})
+define_config_flags(valid_values={"model": sorted(models.MODELS), "dataset": list(data_lib.DATASETS)})
 flags.adopt_module_key_flags(config_flags)  # --help lists the config flags as this command's own
 FLAGS = flags.FLAGS
 
