@@ -15,6 +15,7 @@ import sys
 
 import tensorflow as tf
 
+from mgan.atomic_files import atomic_write_text
 from mgan.errors import CheckpointError
 
 CORRUPT_DIR = "corrupt"
@@ -33,6 +34,12 @@ def newest_step(directory):
     """The step of the newest checkpoint in ``directory`` by its files (None when there is none); reads no model."""
     steps = checkpoint_steps(directory)
     return steps[-1] if steps else None
+
+
+def _write_index(directory, newest, steps):
+    """The ``checkpoint`` index (the text format tf.train.CheckpointManager writes), atomically."""
+    lines = [f'model_checkpoint_path: "ckpt-{newest}"'] + [f'all_model_checkpoint_paths: "ckpt-{s}"' for s in steps]
+    atomic_write_text(os.path.join(directory, INDEX), "\n".join(lines) + "\n")
 
 
 def _say(msg):
@@ -120,9 +127,8 @@ class RunCheckpoints:
                 self._set_aside(self._files_of(step), f"checkpoint ckpt-{step} could not be restored "
                                                       f"({type(e).__name__}: {first_line})")
                 continue
-            kept = [os.path.join(self.directory, f"ckpt-{s}") for s in steps if s <= step]
             if listed != prefix or failed:
-                tf.train.update_checkpoint_state(self.directory, prefix, all_model_checkpoint_paths=kept)
+                _write_index(self.directory, step, [s for s in steps if s <= step])
                 self.manager = tf.train.CheckpointManager(self.checkpoint, self.directory, max_to_keep=self.keep)
             if failed or listed != prefix:
                 self.notes.append(f"resuming from the newest intact checkpoint, ckpt-{step}")
