@@ -22,7 +22,6 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-    del argv
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
     if FLAGS.n <= 0:

@@ -316,7 +316,7 @@ def test_finished_run_without_checkpoints_stays_finished(tmp_path, capsys):  # i
 
 def _sample(run_dir, out, *extra):
     return subprocess.run([sys.executable, "-m", "mgan.sample", f"--run={run_dir}", "--n=4", f"--out={out}", *extra],
-                          capture_output=True, text=True, timeout=300, env=ENV)
+                          capture_output=True, text=True, timeout=900, env=ENV)
 
 
 def _interrupt_at(monkeypatch, step, exc=KeyboardInterrupt):
@@ -598,9 +598,10 @@ def test_progress_without_a_tty_is_plain_lines(tmp_path, capsys):  # issue 24, r
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=300, env=ENV)
+    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=900, env=ENV)
 
 
+@pytest.mark.slow  # six processes, each importing TensorFlow
 @pytest.mark.parametrize("command", ["mgan.train", "mgan.sample", "mgan.evaluate"])
 def test_help_exits_0_and_lists_values_usage_errors_exit_2(command):  # issue 24, row 13
     for flag in ("--help", "--helpfull"):
