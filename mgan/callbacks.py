@@ -29,17 +29,55 @@ class NonFiniteStop(keras.callbacks.Callback):
     it checks every logged value and stops before anything of the broken step is written.
     """
 
-    def __init__(self, checkpoints):
+    def __init__(self, checkpoints, suspects=()):
         super().__init__()
         self.checkpoints = checkpoints
+        self.suspects = tuple(suspects)  # "--lam=1e+30": flags set by the user that shape the losses or the steps
 
     def on_train_batch_end(self, batch, logs=None):
         bad = {k: v for k, v in (logs or {}).items() if not math.isfinite(v)}
         if bad:
-            raise NonFiniteLossError(
-                f"non-finite values at step {_step(self.model)}: {bad}. The run stopped; the last good checkpoint "
-                f"({self.checkpoints.latest or 'none yet'}) is kept. Lower the learning rate, check the clipping "
-                f"(--clip) or the data, and resume from it by re-running the same command.")
+            raise NonFiniteLossError(nonfinite_message(_step(self.model), bad, self.checkpoints.latest,
+                                                       self.suspects))
+
+
+# Flags that shape the losses or the optimizer steps: when the user set one, it is the first suspect of a NaN.
+LOSS_FLAGS = ("lam", "gamma", "alpha", "sigma", "reg_lambda", "gp_weight", "lr", "d_lr", "clip", "adam_betas",
+              "center_sgd_lr", "weight_adaption", "norm_eps", "wa_eps", "bn_epsilon", "init_stddev")
+
+
+def suspect_flags(cfg, explicit):
+    """``--name=value`` of the loss and optimizer flags the user set explicitly, in LOSS_FLAGS order."""
+    return [f"--{n}={getattr(cfg, n)!r}" for n in LOSS_FLAGS if n in set(explicit)]
+
+
+def nonfinite_message(step, bad, latest, suspects):
+    """What a NaN/Inf stop says: the values, what is kept, the likely cause, and a fix that can work."""
+    cause = (f"The flags you set that shape the losses or steps are the first suspects: {', '.join(suspects)}; "
+             f"try other values" if suspects else
+             "Try a lower --lr, a --clip, or check the data (it must be finite, in [-1, 1])")
+    if latest:
+        keep = (f"The run stopped; the last good checkpoint ({os.path.basename(latest)}) is kept: re-running the same "
+                f"command resumes from it (and may diverge again). {cause} in a new --out (a run keeps its flags).")
+    else:
+        keep = (f"The run stopped before its first checkpoint, so there is nothing to resume. {cause}, in a new "
+                f"--out (or after moving this one away).")
+    return f"non-finite values at step {step}: {bad}. {keep}"
+
+
+class PlainProgress(keras.callbacks.Callback):
+    """The progress of a run whose stdout is not a terminal (a log file, a pipe): one plain line every ``every``
+    steps and at the last, instead of a progress bar's control characters."""
+
+    def __init__(self, every, total_steps):
+        super().__init__()
+        self.every, self.total_steps = every, total_steps
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = _step(self.model)
+        if (self.every and step % self.every == 0) or step == self.total_steps:
+            values = " ".join(f"{k}={float(v):.4g}" for k, v in (logs or {}).items())
+            print(f"step {step}/{self.total_steps} {values}", flush=True)
 
 
 class StepTimer(keras.callbacks.Callback):
@@ -159,9 +197,10 @@ class StepCheckpoint(Periodic):
         self.checkpoints.save(step)
 
 
-def run_callbacks(cfg, out, checkpoints, total_steps, timer):
-    """The callbacks of a run directory ``out``, in the order they must run."""
-    return [NonFiniteStop(checkpoints), timer,
+def run_callbacks(cfg, out, checkpoints, total_steps, timer, explicit=()):
+    """The callbacks of a run directory ``out``, in the order they must run (``explicit``: the flags the user set,
+    named by the NaN/Inf stop as suspects)."""
+    return [NonFiniteStop(checkpoints, suspect_flags(cfg, explicit)), timer,
             IntervalLog(os.path.join(out, "metrics.jsonl"), os.path.join(out, "tensorboard"), cfg.log_every,
                         total_steps, timer),
             SampleGrids(os.path.join(out, "samples"), cfg.to_dict(), cfg.sample_every),

@@ -39,7 +39,10 @@ import zipfile
 
 import numpy as np
 
-from mgan.errors import UserError
+import socket
+import threading
+
+from mgan.errors import ConfigError, InputDataError, UserError
 
 SPLITS = ("train", "test", "train+test")
 ENV_DATA_DIR = "MGAN_DATA_DIR"
@@ -102,11 +105,11 @@ DATASETS = {
 
 
 def dataset_info(name):
-    """The `DatasetSpec` of data set `name`, without loading it. Unknown names raise ValueError."""
+    """The `DatasetSpec` of data set `name`, without loading it. Unknown names raise ConfigError (a ValueError)."""
     try:
         return DATASETS[name]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown data set {name!r}; valid names: {', '.join(DATASETS)}") from None
+        raise ConfigError(f"unknown data set {name!r}; valid names: {', '.join(DATASETS)}") from None
 
 
 def image_datasets():
@@ -160,15 +163,15 @@ def load_dataset(name, split="train", data_dir=None, source="auto", *, celeba_cr
     """
     spec = dataset_info(name)
     if split not in spec.splits:
-        raise ValueError(f"data set {name!r} has no split {split!r}; valid splits: {', '.join(spec.splits)}")
+        raise ConfigError(f"data set {name!r} has no split {split!r}; valid splits: {', '.join(spec.splits)}")
     if source != "auto" and source not in spec.sources:
-        raise ValueError(f"data set {name!r} cannot come from source {source!r}; valid sources: "
+        raise ConfigError(f"data set {name!r} cannot come from source {source!r}; valid sources: "
                          f"{', '.join(('auto',) + spec.sources)}")
     if name == "digits":
         return _load_digits()
     if name == "synthetic":
         if synthetic != "standin":
-            raise ValueError(f"synthetic={synthetic!r}: only 'standin' is available (the paper's setup is lost)")
+            raise ConfigError(f"synthetic={synthetic!r}: only 'standin' is available (the paper's setup is lost)")
         return make_synthetic(synthetic_seed)
     if name == "celeba":
         _check_celeba_crop(celeba_crop)
@@ -193,7 +196,11 @@ def load_dataset(name, split="train", data_dir=None, source="auto", *, celeba_cr
                 except _Invalid as e:
                     failures.append(("npz", f"{path}: {e} (the file exists, so TFDS was not tried)"))
                     raise DataUnavailableError(_unavailable_message(spec, split, failures)) from None
-    if source in ("auto", "tfds"):
+    if source in ("auto", "tfds") and not _tfds_prepared(spec) and not network_reachable():
+        failures.append(("tfds", f"not tried: '{spec.tfds_name}' is not in the TFDS directory "
+                                 f"({_tfds_dir()}) and the network is unreachable ({TFDS_HOST} did not answer "
+                                 f"within {NETWORK_TIMEOUT:g} s)"))
+    elif source in ("auto", "tfds"):
         try:
             return _load_tfds(spec, split, celeba_crop)
         except _Invalid as e:
@@ -204,6 +211,37 @@ def load_dataset(name, split="train", data_dir=None, source="auto", *, celeba_cr
                 text = text[:600] + " ..."
             failures.append(("tfds", f"tfds.load('{spec.tfds_name}') failed: {type(e).__name__}: {text}"))
     raise DataUnavailableError(_unavailable_message(spec, split, failures))
+
+
+TFDS_HOST = ("storage.googleapis.com", 443)  # where TFDS downloads from
+NETWORK_TIMEOUT = 3.0  # seconds: offline, the command fails at once instead of after minutes of TFDS retries
+
+
+def network_reachable(host=TFDS_HOST, timeout=NETWORK_TIMEOUT):
+    """Whether a TCP connection to ``host`` opens within ``timeout`` seconds (name lookup included: it runs in a
+    daemon thread, so a hanging resolver cannot hold the command)."""
+    result = []
+
+    def probe():
+        try:
+            socket.create_connection(host, timeout=timeout).close()
+            result.append(True)
+        except OSError:
+            result.append(False)
+
+    t = threading.Thread(target=probe, daemon=True)
+    t.start()
+    t.join(timeout)
+    return bool(result and result[0])
+
+
+def _tfds_dir():
+    return os.environ.get("TFDS_DATA_DIR") or os.path.join(os.path.expanduser("~"), "tensorflow_datasets")
+
+
+def _tfds_prepared(spec):
+    """Whether TFDS already holds the data set locally (then it loads without the network)."""
+    return os.path.isdir(os.path.join(_tfds_dir(), spec.tfds_name or ""))
 
 
 def _check_named_directory(spec, data_dir):
@@ -266,7 +304,7 @@ def _unavailable_message(spec, split, failures):
 
 def _check_celeba_crop(crop):
     if isinstance(crop, bool) or not isinstance(crop, (int, np.integer)) or not 1 <= crop <= min(CELEBA_TFDS_SHAPE[:2]):
-        raise ValueError(f"celeba_crop must be an integer in 1..{min(CELEBA_TFDS_SHAPE[:2])}, got {crop!r}")
+        raise ConfigError(f"celeba_crop must be an integer in 1..{min(CELEBA_TFDS_SHAPE[:2])}, got {crop!r}")
 
 
 def _validate(spec, x, y, what, y_what=None):
@@ -434,9 +472,9 @@ def make_batches(ds, batch_size, seed, start_step=0):
     import tensorflow as tf
     n, batch_size, seed, start_step = ds.n, int(batch_size), int(seed), int(start_step)
     if batch_size < 1 or batch_size > n:
-        raise ValueError(f"batch_size must be in 1..{n} (the size of {ds.name!r} split {ds.split!r}), got {batch_size}")
+        raise InputDataError(f"batch_size must be in 1..{n} (the size of {ds.name!r} split {ds.split!r}), got {batch_size}")
     if start_step < 0:
-        raise ValueError(f"start_step must be >= 0, got {start_step}")
+        raise InputDataError(f"start_step must be >= 0, got {start_step}")
     steps = n // batch_size
     x = tf.convert_to_tensor(ds.x)
     y = tf.convert_to_tensor(np.asarray(ds.y, np.int32))

@@ -28,7 +28,7 @@ def main(argv):
         demo()
         return 0
 
-    return report_user_errors(run, FLAGS.out, "Re-run the same command to resume.")
+    return report_user_errors(run, FLAGS.out, lambda: "Re-run the same command to resume." if os.path.isdir(FLAGS.out) else "")
 
 
 def demo():
@@ -49,4 +49,6 @@ def demo():
 
 
 if __name__ == "__main__":
-    app.run(main)
+    from mgan import command
+
+    command.run(main)

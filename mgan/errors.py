@@ -1,11 +1,31 @@
 """Errors a user can fix, reported by every command line as one or two lines (no traceback) and a non-zero exit.
 
 ``UserError`` is the one class the command lines catch (with ``OSError``, turned into the same kind of message by
-:func:`describe_os_error`). Subclasses say where the problem is; every message names the problem and the fix.
+:func:`describe_os_error`). Subclasses say where the problem is; every message names the problem and the fix. Any
+other exception is a bug and keeps its traceback.
+
+Exit codes, the same for every command (``mgan.train``, ``mgan.sample``, ``mgan.evaluate``, ``mgan.demo`` and every
+reproduce script; docs/ERRORS.md):
+
+    0    success (also ``--help`` / ``--helpfull``)
+    1    user error: a bad flag value, a bad or missing file, bad input, missing data or Inception weights
+    2    usage error: a bad command line (unknown flag, unparsable value, stray argument), as absl reports it
+    130  interrupted by Ctrl-C (SIGINT); a training run first writes a checkpoint of the current step
+    143  terminated by SIGTERM; likewise
+    any other: an internal error (a bug), with its traceback
 """
+import contextlib
 import errno
 import os
+import signal
 import sys
+import threading
+
+EXIT_OK = 0
+EXIT_USER_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130
+EXIT_TERMINATED = 128 + signal.SIGTERM  # 143
 
 
 class UserError(Exception):
@@ -40,6 +60,59 @@ class InputFileError(UserError, ValueError):
     """An input file (samples npz, generator) is missing, unreadable or of the wrong kind."""
 
 
+class InputDataError(UserError, ValueError):
+    """Arrays passed to the Python API (``fit``, ``predict``, the data helpers) have the wrong range, dtype, shape or
+    labels; checked once, at the first batch."""
+
+
+class OutputExistsError(UserError, FileExistsError):
+    """An output file exists and ``--overwrite`` was not given: nothing is replaced without asking."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt (inside :func:`handle_signals`) so the same clean-up runs."""
+    exit_code = EXIT_TERMINATED
+
+
+class RunInterrupted(Exception):
+    """A command stopped by Ctrl-C or SIGTERM after saving what it could; the message says where to resume."""
+
+    def __init__(self, message, exit_code=EXIT_INTERRUPTED):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def interrupt_exit_code(e):
+    """130 for Ctrl-C's KeyboardInterrupt, 143 for :class:`Terminated` (SIGTERM)."""
+    return getattr(e, "exit_code", EXIT_INTERRUPTED)
+
+
+def check_output(path, overwrite, flag="--out"):
+    """OutputExistsError when ``path`` exists and ``overwrite`` is false (checked before any work is done)."""
+    if path and os.path.lexists(path) and not overwrite:
+        kind = "a directory" if os.path.isdir(path) else "a file"
+        raise OutputExistsError(f"{flag}={path} already exists ({kind}); nothing was written. Choose another {flag}, "
+                                f"or pass --overwrite to replace it.")
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def handle_signals():
+    """SIGTERM raises :class:`Terminated` (a KeyboardInterrupt) while the block runs, so a command cleans up as on
+    Ctrl-C; the previous handler is restored after. Only in the main thread (elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def describe_os_error(e, what="", resume_hint=""):
     """One or two lines for an ``OSError`` of a command: the path, the cause and the fix."""
     path = e.filename or what
@@ -58,13 +131,27 @@ def describe_os_error(e, what="", resume_hint=""):
 
 
 def report_user_errors(command, path="", resume_hint=""):
-    """Run ``command()`` for a command line and return its exit code; a ``UserError`` / ``ValueError`` or an
-    ``OSError`` (about ``path``, with ``resume_hint`` added) is printed as one or two lines on stderr, exit code 1."""
+    """Run ``command()`` for a command line and return its exit code (see the module docstring).
+
+    A ``UserError`` or an ``OSError`` (about ``path``, with ``resume_hint`` added; ``resume_hint`` may be a function
+    called then, so the hint appears only when there is something to resume) is printed as one or two lines on
+    stderr, exit code 1. Ctrl-C and SIGTERM end with one line and 130 / 143. Any other exception is a bug: it
+    propagates with its traceback.
+    """
     try:
-        return command()
-    except (UserError, ValueError) as e:
+        with handle_signals():
+            return command()
+    except RunInterrupted as e:
+        print(str(e), file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt as e:
+        name = "terminated (SIGTERM)" if isinstance(e, Terminated) else "interrupted (Ctrl-C)"
+        print(f"{name}; nothing was written after the last saved file.", file=sys.stderr)
+        return interrupt_exit_code(e)
+    except UserError as e:
         print(f"error: {e}", file=sys.stderr)
-        return 1
+        return EXIT_USER_ERROR
     except OSError as e:
-        print("error: " + describe_os_error(e, path, resume_hint), file=sys.stderr)
-        return 1
+        hint = resume_hint() if callable(resume_hint) else resume_hint
+        print("error: " + describe_os_error(e, path, hint), file=sys.stderr)
+        return EXIT_USER_ERROR

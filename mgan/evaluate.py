@@ -5,7 +5,7 @@ r"""Score generated images: Inception Score / FID (TF-GAN Inception module) or t
     python -m mgan.evaluate --run=runs/dmgan_cifar --n=50000 --metric=inception --dataset=cifar10
     python -m mgan.evaluate --npz=samples.npz --metric=classifier --dataset=mnist --data_dir=DIR
 
-Exactly one of --npz / --run. The JSON printed and (with --out) written atomically holds the numbers and the
+Exactly one of --npz / --run. An existing --out is never replaced unless --overwrite is given. The JSON printed and (with --out) written atomically holds the numbers and the
 protocol (metric, label, network and checksum, n, splits, reference set and n, preprocessing, versions); see
 `mgan.metrics`. --fid_ref_split=none skips the Fréchet distance. Without the Inception module the run fails with a
 message that says how to supply it (METHODS.md §10.1).
@@ -13,7 +13,7 @@ message that says how to supply it (METHODS.md §10.1).
 import contextlib
 import sys
 
-from mgan.errors import InputFileError, report_user_errors
+from mgan.errors import EXIT_USER_ERROR, InputFileError, check_output, report_user_errors
 
 from absl import app, flags
 
@@ -45,6 +45,7 @@ flags.DEFINE_integer("batch_size", None, "network batch size (default: 50 for In
                      lower_bound=1)
 flags.DEFINE_boolean("cross_check", True, "also compute tensorflow-gan's value of the Fréchet distance.")
 flags.DEFINE_string("out", None, "write the JSON result here (atomically).")
+flags.DEFINE_bool("overwrite", False, "replace --out if it exists (without it an existing file is never replaced)")
 
 flags.register_multi_flags_validator(
     ["npz", "run"], lambda d: (d["npz"] is None) != (d["run"] is None), message="give exactly one of --npz or --run")
@@ -88,12 +89,13 @@ def _evaluate_and_write():
     from mgan.metrics.inception import InceptionUnavailableError
 
     try:
+        check_output(FLAGS.out, FLAGS.overwrite)  # before any work: nothing is replaced without asking
         check_counts()
         with contextlib.redirect_stdout(sys.stderr):  # progress bars and training logs; stdout is the JSON only
             result = evaluate()
     except InceptionUnavailableError as e:
         print(f"error: {e}", file=sys.stderr)
-        return 2
+        return EXIT_USER_ERROR
     text = to_json(result)
     print(text, end="")
     if FLAGS.out:
@@ -102,4 +104,6 @@ def _evaluate_and_write():
 
 
 if __name__ == "__main__":
-    app.run(main)
+    from mgan import command
+
+    command.run(main)

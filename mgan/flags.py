@@ -6,11 +6,15 @@ from absl import flags
 from mgan.config import TrainConfig
 
 
-def define_config_flags(exclude=()):
+def define_config_flags(exclude=(), valid_values=None):
+    """One flag per TrainConfig field. ``valid_values``: field -> valid values named in the help (for fields checked by
+    the command itself, such as --model and --dataset, whose lists live in other modules)."""
     for f in dataclasses.fields(TrainConfig):
         if f.name in exclude:
             continue
         help_ = f.metadata.get("help", "")
+        if valid_values and f.name in valid_values:
+            help_ = help_.split(" (see ")[0] + ": " + ", ".join(valid_values[f.name])
         choices = f.metadata.get("choices")
         if f.type is bool or isinstance(f.default, bool):
             flags.DEFINE_bool(f.name, f.default, help_)

@@ -2,13 +2,15 @@
 import numpy as np
 
 from mgan.atomic_files import atomic_write_bytes
+from mgan.errors import InputDataError
 
 
 def to_uint8(x):
     """Generator output in [-1, 1] -> uint8: round((x + 1) * 127.5) (ties to even), clipped to [0, 255]."""
     x = np.asarray(x)
     if not np.all(np.isfinite(x)):
-        raise ValueError("generator output contains non-finite values")
+        raise InputDataError("generator output contains non-finite values (NaN or Inf): the generator diverged; sample an "
+                             "earlier checkpoint (mgan.sample --from_checkpoint) or retrain with other flags")
     return np.clip(np.rint((x.astype(np.float64) + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 

@@ -10,11 +10,6 @@ from mgan.errors import InputFileError
 def load_trained_model(run_dir):
     """(compiled model restored from the newest checkpoint, manifest) of a finished run; fails with the fix when the
     run is not finished or its newest checkpoint is not its final step."""
-    from mgan import data as data_lib
-    from mgan import models
-    from mgan.config import config_from_record
-    from mgan.run_checkpoints import RunCheckpoints
-
     path = os.path.join(run_dir, "manifest.json")
     try:
         with open(path, encoding="utf-8") as f:
@@ -25,12 +20,26 @@ def load_trained_model(run_dir):
     if manifest.get("status") != "complete":
         raise InputFileError(f"{run_dir} is not finished (status {manifest.get('status')!r}); re-run its "
                              f"python -m mgan.train command to complete it")
+    model, step = restore_newest(run_dir, manifest)
+    if step != int(manifest["total_steps"]):
+        raise InputFileError(f"the newest checkpoint of {run_dir} is step {step}, the run ended at "
+                             f"{manifest['total_steps']}; its final checkpoint is missing")
+    return model, manifest
+
+
+def restore_newest(run_dir, manifest):
+    """(compiled model of the run restored from its newest intact checkpoint, its step); InputFileError when the run
+    has no checkpoint."""
+    from mgan import data as data_lib
+    from mgan import models
+    from mgan.config import config_from_record
+    from mgan.run_checkpoints import RunCheckpoints
+
     recorded = config_from_record(manifest["config"])
     shape = tuple(manifest["data"].get("example_shape") or data_lib.dataset_info(recorded.dataset).example_shape)
     cfg = models.resolve(recorded, shape)
     model = models.build_model(cfg, shape, int(manifest["data"]["num_classes"]))
     step = RunCheckpoints(model, os.path.join(run_dir, "checkpoints"), keep=None).restore()
-    if step != int(manifest["total_steps"]):
-        raise InputFileError(f"the newest checkpoint of {run_dir} is step {step}, the run ended at "
-                             f"{manifest['total_steps']}; its final checkpoint is missing")
-    return model, manifest
+    if step == 0:
+        raise InputFileError(f"{run_dir} has no checkpoint to restore (checkpoints/ is empty or missing)")
+    return model, step

@@ -128,6 +128,52 @@ def run_sample_grid(run_dir):
                        manifest["model"]["conditional"])
 
 
+def generator_step(manifest):
+    """The step ``generator.keras`` was written at: recorded since issue 24 (``generator_step``); for older runs the
+    manifest's step when the run is complete, else None (unknown)."""
+    if manifest.get("generator_step") is not None:
+        return int(manifest["generator_step"])
+    return int(manifest["step"]) if manifest.get("status") == "complete" and manifest.get("step") else None
+
+
+def stale_generator_warning(run_dir, manifest):
+    """A warning (str) when the run's newest checkpoint is newer than its generator.keras, else None."""
+    from mgan.run_checkpoints import newest_step
+
+    newest, gen = newest_step(os.path.join(run_dir, "checkpoints")), generator_step(manifest)
+    if newest is None or (gen is not None and newest <= gen):
+        return None
+    return (f"warning: {run_dir}: generator.keras is from step {gen if gen is not None else 'unknown'}, but the run's "
+            f"newest checkpoint is step {newest} (the run was extended and not finished). These samples come from "
+            f"generator.keras; pass --from_checkpoint to sample step {newest}, or finish the run by re-running its "
+            f"python -m mgan.train command.")
+
+
+def samples_from_run(run_dir, n, seed=0, batch_size=500, progress=False, from_checkpoint=False):
+    """``(x, y or None, provenance)`` of ``n`` samples of a run: from ``generator.keras``, or with
+    ``from_checkpoint`` from the run's newest intact checkpoint. ``provenance``: the run directory, the step of the
+    generator the samples came from (-1 when unknown), its source and the seed (mgan.sample stores them in the npz)."""
+    if from_checkpoint:
+        from mgan import run_model
+        manifest_path = os.path.join(run_dir, "manifest.json")
+        if not os.path.exists(manifest_path):
+            raise InputFileError(f"{run_dir} is not a run directory (no manifest.json)")
+        with open(manifest_path, encoding="utf-8") as f:
+            manifest = json.load(f)
+        model, step = run_model.restore_newest(run_dir, manifest)
+        generator, source = model.generator, f"checkpoints/ckpt-{step}"
+    else:
+        generator, manifest = load_run(run_dir)
+        step, source = generator_step(manifest), "generator.keras"
+    cfg, data = manifest["config"], manifest["data"]
+    x, y = generate(generator, n, z_dim=cfg["z_dim"], noise=cfg["noise"], num_classes=data["num_classes"],
+                    conditional=manifest["model"]["conditional"], seed=seed, batch_size=batch_size,
+                    sample_bn=cfg["sample_bn"], progress=progress)
+    provenance = {"run": os.path.abspath(run_dir), "step": -1 if step is None else int(step), "source": source,
+                  "seed": int(seed)}
+    return x, y, provenance
+
+
 def generate_from_run(run_dir, n, seed=0, batch_size=500, progress=False):
     """``n`` samples of a finished run: ``(x uint8 NHWC, y int32 or None)``."""
     generator, manifest = load_run(run_dir)

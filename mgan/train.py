@@ -11,11 +11,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's C++ start-up cha
 from absl import app, flags, logging  # noqa: E402
 
 from mgan import data as data_lib  # noqa: E402
+from mgan import flags as config_flags  # noqa: E402
 from mgan import models  # noqa: E402
 from mgan.flags import config_from_flags, define_config_flags  # noqa: E402
 from mgan.errors import report_user_errors  # noqa: E402
 
-define_config_flags()
+define_config_flags(valid_values={"model": sorted(models.MODELS), "dataset": list(data_lib.DATASETS)})
+flags.adopt_module_key_flags(config_flags)  # --help lists the config flags as this command's own
 FLAGS = flags.FLAGS
 
 
@@ -38,12 +40,22 @@ def main(argv):
         print(f"done: {manifest['step']} steps in {cfg.out}" + (f" ({ms:.1f} ms/step)" if ms else ""))
         return 0
 
-    return report_user_errors(train, cfg.out, "Nothing saved before was lost: re-run the same command to resume "
-                                              "from the last checkpoint.")
+    return report_user_errors(train, cfg.out, lambda: resume_hint(cfg.out))
+
+
+def resume_hint(out):
+    """The resume line of an OSError, only when ``out`` holds a checkpoint to resume from."""
+    from mgan.run_checkpoints import checkpoint_steps
+
+    if checkpoint_steps(os.path.join(out, "checkpoints")):
+        return "Nothing saved before was lost: re-run the same command to resume from the last checkpoint."
+    return ""
 
 
 def run():
-    app.run(main)
+    from mgan import command
+
+    command.run(main)
 
 
 if __name__ == "__main__":

@@ -107,4 +107,6 @@ def main(argv):
 if __name__ == "__main__":
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     define_flags(flags.FLAGS)
-    app.run(main)
+    from mgan import command
+
+    command.run(main)

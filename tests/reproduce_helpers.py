@@ -52,8 +52,8 @@ def published_files(out):
 
 
 def assert_fails_without_celeba(script, tmp_path):
-    """reproduce/<script>.py, run as a command at test scale with a data directory that has no CelebA, exits 2
-    without a traceback, says how to get CelebA or substitute it, and trains nothing."""
+    """reproduce/<script>.py, run as a command at test scale with a data directory that has no CelebA, exits 1
+    without a traceback (1: a user error, mgan.errors), says how to get CelebA or substitute it, and trains nothing."""
     import subprocess
     import sys
 
@@ -61,7 +61,7 @@ def assert_fails_without_celeba(script, tmp_path):
                         f"--data_dir={tmp_path}", f"--out={tmp_path / 'out'}", f"--runs_dir={tmp_path / 'runs'}"],
                        capture_output=True, text=True, timeout=300,
                        env=dict(os.environ, MGAN_CACHE_DIR=str(tmp_path / "cache")))
-    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "celeba.npz" in r.stderr and "--dataset=cifar10" in r.stderr
     assert not os.path.exists(tmp_path / "runs")  # nothing trained
 

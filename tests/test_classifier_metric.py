@@ -125,7 +125,7 @@ def test_evaluate_cli_missing_inception_fails_with_howto(tmp_path, capsys, evalu
     np.savez(npz, x=np.zeros((4, 8, 8, 1), np.uint8))
     rc = evaluate_cli([f"--npz={npz}", "--metric=inception", "--fid_ref_split=none", "--splits=2",
                    f"--inception_path={tmp_path / 'missing'}"])
-    assert rc == 2
+    assert rc == 1  # a user error, as in every command (mgan.errors)
     err = capsys.readouterr().err
     assert "tfgan/eval/inception/1" in err and "--inception_path" in err and "MGAN_INCEPTION_PATH" in err
 

@@ -191,13 +191,13 @@ def test_disk_full_during_a_checkpoint_keeps_the_last_good_one_and_the_manifest_
         np.testing.assert_array_equal(a, b)
 
 
-def test_empty_checkpoint_index_says_how_to_fix_it(tmp_path):
+def test_empty_checkpoint_index_is_rebuilt_and_set_aside(tmp_path, capsys):
     out = tmp_path / "run"
     runner.train(cfg(out, steps=4))
     (out / "checkpoints" / "checkpoint").write_text("")
-    with pytest.raises(CheckpointError, match='model_checkpoint_path: "ckpt-4"'):
-        runner.train(cfg(out, steps=6))
-    assert (out / "checkpoints" / "checkpoint").read_text() == ""  # nothing changed
+    assert runner.train(cfg(out, steps=6))["step"] == 6  # resumed from ckpt-4: no hand edit of the index
+    assert "resumed" in capsys.readouterr().out
+    assert (out / "checkpoints" / "corrupt" / "checkpoint").read_text() == ""  # the old index set aside, not deleted
 
 
 def test_truncated_generator_is_named_with_the_fix(tmp_path):
@@ -288,3 +288,331 @@ def test_portable_paths_and_the_scrub_tool(tmp_path, capsys):
     assert (res / "table.md").read_text() == "- Command: `python reproduce/s.py --data_dir=DIR`\n"
     scrub_results.main([str(tmp_path / "results")])
     assert "rewrote 0 file(s)" in capsys.readouterr().out  # idempotent
+
+
+# --- issue 24: nothing replaced without asking, clean interrupts, API input checks, fast offline failure -------------
+
+def _mtime_and_bytes(path):
+    return os.stat(path).st_mtime_ns, path.read_bytes()
+
+
+def test_finished_run_without_checkpoints_stays_finished(tmp_path, capsys):  # issue 24, row 1
+    out = tmp_path / "run"
+    runner.train(cfg(out, steps=2))
+    generator, log = _mtime_and_bytes(out / "generator.keras"), (out / "metrics.jsonl").read_text()
+    manifest = (out / "manifest.json").read_text()
+    shutil.rmtree(out / "checkpoints")  # to save space
+    capsys.readouterr()
+    assert runner.train(cfg(out, steps=2))["status"] == "complete"
+    said = capsys.readouterr().out
+    assert "finished" in said and "checkpoints" in said and "missing" in said
+    assert _mtime_and_bytes(out / "generator.keras") == generator and (out / "metrics.jsonl").read_text() == log
+    assert (out / "manifest.json").read_text() == manifest  # no second segment starting at 0
+    with pytest.raises(RunError, match="checkpoints .* are missing") as ei:  # extending it cannot resume
+        runner.train(cfg(out, steps=4))
+    assert "generator.keras" in str(ei.value) and "new --out" in str(ei.value)
+    assert _mtime_and_bytes(out / "generator.keras") == generator and (out / "manifest.json").read_text() == manifest
+
+
+def _sample(run_dir, out, *extra):
+    return subprocess.run([sys.executable, "-m", "mgan.sample", f"--run={run_dir}", "--n=4", f"--out={out}", *extra],
+                          capture_output=True, text=True, timeout=900, env=ENV)
+
+
+def _interrupt_at(monkeypatch, step, exc=KeyboardInterrupt):
+    """Raise ``exc`` (Ctrl-C) right after the iteration ``step`` has finished, as a signal would."""
+    from mgan import callbacks
+
+    real = callbacks.StepTimer.on_train_batch_end
+
+    def on_end(self, batch, logs=None):
+        real(self, batch, logs)
+        if int(self.model.iteration.numpy()) == step:
+            raise exc()
+
+    monkeypatch.setattr(callbacks.StepTimer, "on_train_batch_end", on_end)
+
+
+def test_sample_never_replaces_out_and_records_provenance(tmp_path, monkeypatch):  # issue 24, rows 2 and 3
+    from mgan.errors import RunInterrupted
+
+    out = tmp_path / "run"
+    runner.train(cfg(out, steps=2))  # generator.keras of step 2
+    _interrupt_at(monkeypatch, 3)
+    with pytest.raises(RunInterrupted):  # extended to 6, interrupted at 3: checkpoint 3, generator still step 2
+        runner.train(cfg(out, steps=6))
+    monkeypatch.undo()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "step 2" in sampling.stale_generator_warning(str(out), manifest)
+    x, _, prov = sampling.samples_from_run(str(out), 4, seed=5, from_checkpoint=True)
+    assert prov["step"] == 3 and prov["source"] == "checkpoints/ckpt-3" and prov["seed"] == 5 and len(x) == 4
+
+    keep = tmp_path / "notes.npz"
+    keep.write_text("my notes, not an npz")
+    r = _sample(out, keep)
+    msg = _no_traceback(r)
+    assert str(keep) in msg and "--overwrite" in msg and r.returncode == 1
+    assert keep.read_text() == "my notes, not an npz"
+    r = _sample(out, keep, "--overwrite", "--seed=7")
+    assert r.returncode == 0, r.stderr
+    assert "newest checkpoint is step 3" in r.stderr and "--from_checkpoint" in r.stderr  # warned
+    with np.load(keep) as f:
+        assert f["x"].shape[0] == 4 and int(f["step"]) == 2 and int(f["seed"]) == 7
+        assert str(f["run"]) == str(out) and str(f["source"]) == "generator.keras"
+
+
+def test_evaluate_never_replaces_out(tmp_path, capsys, evaluate_cli):  # issue 24, row 2 (every output file)
+    npz, result = tmp_path / "s.npz", tmp_path / "scores.json"
+    np.savez(npz, x=np.zeros((10, 8, 8, 1), np.uint8))
+    result.write_text("earlier scores")
+    rc = evaluate_cli([f"--npz={npz}", "--metric=classifier", "--dataset=digits", f"--cache_dir={tmp_path}",
+                       f"--out={result}"])
+    err = capsys.readouterr().err
+    assert rc == 1 and str(result) in err and "--overwrite" in err and result.read_text() == "earlier scores"
+    assert not (tmp_path / "classifiers").exists()  # refused before any work
+
+
+# API input checks (rows 4 and 6): one InputDataError with the fix, at the first batch.
+def _api_model(model="dmgan"):
+    from mgan import models
+
+    c = models.resolve(TrainConfig(model=model, width=0.0625, feature_dim=8, z_dim=6, conv_impl="keras", seed=3),
+                       (8, 8, 1))
+    return models.build_model(c, (8, 8, 1), 10)
+
+
+def _xy(n=16, side=8, channels=1):
+    rng = np.random.default_rng(0)
+    return (rng.uniform(-1, 1, (n, side, side, channels)).astype("float32"), rng.integers(0, 10, n).astype("int32"))
+
+
+def _ds(*parts):
+    return tf.data.Dataset.from_tensor_slices(parts)
+
+
+@pytest.mark.parametrize("case, needle", [
+    ("uint8", r"images must be float in \[-1, 1\]; got uint8 0\.\.25\d: use mgan\.data\.to_unit_range"),
+    ("uint8_numpy", r"got uint8 0\.\.25\d: use mgan\.data\.to_unit_range"),
+    ("float_0_255", r"must be float in \[-1, 1\]"),
+    ("nan", "NaN"),
+    ("labels_12", r"labels must lie in 0\.\.9 .*got 12"),
+    ("unbatched", r"call \.batch\(batch_size\)"),
+    ("no_channel", r"no channel axis.*x\[\.\.\., None\]"),
+])
+def test_fit_rejects_bad_input_at_the_first_batch(case, needle):  # issue 24, rows 4 and 6
+    from mgan.errors import InputDataError
+
+    model, (x, y) = _api_model(), _xy()
+    data = {"uint8": lambda: _ds(((x + 1) * 127.5).astype("uint8"), y).batch(8),
+            "float_0_255": lambda: _ds((x + 1) * 127.5, y).batch(8),
+            "nan": lambda: _ds(np.where(x > 0.5, np.nan, x).astype("float32"), y).batch(8),
+            "labels_12": lambda: _ds(x, np.full(16, 12, "int32")).batch(8),
+            "unbatched": lambda: _ds(x, y),
+            "no_channel": lambda: _ds(x[..., 0], y).batch(8)}
+    with pytest.raises(InputDataError, match=needle):
+        if case == "uint8_numpy":
+            model.fit(((x + 1) * 127.5).astype("uint8"), y, batch_size=8, verbose=0)
+        else:
+            model.fit(data[case](), verbose=0)
+    assert int(model.iteration.numpy()) == 0  # nothing trained on the bad batch
+
+
+def test_second_fit_with_other_image_size_and_predict_labels_are_rejected():  # issue 24, row 4
+    from mgan import latent
+    from mgan.errors import InputDataError
+
+    model, (x, y) = _api_model(), _xy()
+    model.fit(_ds(x, y).batch(8), verbose=0)
+    big, _ = _xy(side=16)
+    with pytest.raises(InputDataError, match=r"\(B, 8, 8, 1\).*\(8, 16, 16, 1\)"):
+        model.fit(_ds(big, y).batch(8), verbose=0)
+    z = latent.sample_noise([2, 6], "uniform01", [0, 1])
+    with pytest.raises(InputDataError, match=r"labels must lie in 0\.\.9.*got 10, 99"):
+        model.predict((z, np.array([10, 99], "int32")), verbose=0)
+    assert model.predict((z, np.array([0, 9], "int32")), verbose=0).shape == (2, 8, 8, 1)
+
+
+def test_save_to_h5_says_use_a_keras_path(tmp_path):  # issue 24, row 6
+    from mgan.errors import InputDataError
+
+    with pytest.raises(InputDataError, match=r"use a path ending in \.keras"):
+        _api_model().save(str(tmp_path / "x.h5"))
+    assert not (tmp_path / "x.h5").exists()
+
+
+def test_interrupt_checkpoints_the_current_step_and_the_resume_says_where(tmp_path, monkeypatch, capsys):
+    # issue 24, rows 5 and 11 (in one process; the real signals: test_signals_exit_130_and_143_without_traceback)
+    from mgan.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, RunInterrupted, Terminated
+
+    out = tmp_path / "run"
+    _interrupt_at(monkeypatch, 3)
+    with pytest.raises(RunInterrupted) as ei:
+        runner.train(cfg(out, steps=8, checkpoint_every=4))
+    assert str(ei.value) == ("interrupted at step 3; the newest checkpoint is step 3; re-run the same command to "
+                             "resume") and ei.value.exit_code == EXIT_INTERRUPTED
+    assert json.loads((out / "manifest.json").read_text())["step"] == 3
+    monkeypatch.undo()
+    _interrupt_at(monkeypatch, 5, Terminated)
+    with pytest.raises(RunInterrupted) as ei:
+        runner.train(cfg(out, steps=8, checkpoint_every=4))
+    assert ei.value.exit_code == EXIT_TERMINATED and "step 5" in str(ei.value)
+    assert "from step 3" in capsys.readouterr().out
+    monkeypatch.undo()
+    runner.train(cfg(out, steps=8, checkpoint_every=4))
+    assert "from step 5" in capsys.readouterr().out
+    runner.train(cfg(tmp_path / "ref", steps=8, checkpoint_every=4))  # the same weights as without interrupts
+    for a, b in zip(*(keras.saving.load_model(str(d / "generator.keras"), compile=False).get_weights()
+                      for d in (out, tmp_path / "ref"))):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signals_exit_130_and_143_without_traceback(tmp_path, sig, code):  # issue 24, row 5
+    out = tmp_path / "run"
+    proc = subprocess.Popen(_train_cmd(out, 0.0625, 10 ** 6), env=ENV, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 240
+    while not (out / "checkpoints" / "checkpoint").exists():
+        assert time.time() < deadline and proc.poll() is None, "the run did not start"
+        time.sleep(0.1)
+    time.sleep(0.5)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code and "Traceback" not in err, err
+    line = [ln for ln in err.splitlines() if ln.startswith("interrupted at step")]
+    assert len(line) == 1, err
+    step = int(line[0].split()[3].rstrip(";"))
+    assert line[0].endswith(f"the newest checkpoint is step {step}; re-run the same command to resume")
+    assert (out / "checkpoints" / f"ckpt-{step}.index").exists()
+
+
+def test_offline_without_data_dir_fails_within_seconds(tmp_path, monkeypatch):  # issue 24, row 7
+    import socket
+
+    from mgan import data as data_lib
+
+    calls = []
+    monkeypatch.delenv("MGAN_DATA_DIR", raising=False)
+    monkeypatch.delenv("TFDS_DATA_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+    def no_network(*a, **k):
+        raise OSError("Network is unreachable")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(data_lib, "_load_tfds", lambda *a, **k: calls.append(a) or (_ for _ in ()).throw(
+        RuntimeError("TFDS retries for minutes")))
+    t0 = time.time()
+    with pytest.raises(DataUnavailableError) as ei:
+        runner.train(cfg(tmp_path / "run", dataset="mnist", data_dir="", steps=1))
+    msg = str(ei.value)
+    assert time.time() - t0 < 15 and calls == []  # TFDS not even tried
+    assert "--data_dir" in msg and "MGAN_DATA_DIR" in msg and "x_train" in msg and "unreachable" in msg
+    assert not (tmp_path / "tensorflow_datasets").exists() and not (tmp_path / "run").exists()
+
+
+def _corrupt(path):
+    path.write_bytes(path.read_bytes()[:7])
+
+
+def test_corrupt_newest_checkpoint_resumes_from_the_newest_intact_one(tmp_path, capsys):  # issue 24, row 8
+    out = tmp_path / "run"
+    runner.train(cfg(out, steps=6, keep_checkpoints=3))
+    data6 = next((out / "checkpoints").glob("ckpt-6.data-*"))
+    _corrupt(data6)
+    capsys.readouterr()
+    assert runner.train(cfg(out, steps=8))["step"] == 8  # no hand edit of the index
+    said = capsys.readouterr()
+    assert "ckpt-6" in said.err and "corrupt" in said.err and "from step 4" in said.out
+    assert (out / "checkpoints" / "corrupt" / data6.name).exists()  # set aside, not deleted
+    assert (out / "checkpoints" / "corrupt" / "ckpt-6.index").exists()
+
+
+def test_deleted_newest_checkpoint_or_missing_index_resumes(tmp_path, capsys):  # issue 24, row 8
+    out = tmp_path / "run"
+    runner.train(cfg(out, steps=6, keep_checkpoints=3))
+    for f in (out / "checkpoints").glob("ckpt-6.*"):
+        f.unlink()  # the user deleted the corrupt files by hand
+    capsys.readouterr()
+    assert runner.train(cfg(out, steps=8))["step"] == 8
+    said = capsys.readouterr()
+    assert "corrupt" not in said.err and "from step 4" in said.out
+    (out / "checkpoints" / "checkpoint").unlink()  # the index is gone
+    assert runner.train(cfg(out, steps=10))["step"] == 10
+    assert "from step 8" in capsys.readouterr().out
+
+
+def test_runs_dir_that_is_a_file_is_named_before_anything_is_written(tmp_path):  # issue 24, row 9
+    from reproduce_helpers import load_script
+
+    from mgan.experiments import cli
+
+    (tmp_path / "runs_file").write_text("x")
+    out = tmp_path / "out"
+    with pytest.raises(RunError, match="--runs_dir=.*is a file"):
+        cli.run_argv(load_script("table2_svhn_lambda_sweep"),
+                     ["table2", "--scale=test", "--dataset=digits", "--metric=classifier", f"--out={out}",
+                      f"--runs_dir={tmp_path / 'runs_file'}"])
+    assert not out.exists()  # no points/ and no protocol.json
+
+
+def test_results_conflict_suggests_a_real_out(tmp_path):  # issue 24, row 9
+    from mgan.experiments import cli, published, scales
+
+    out = tmp_path / "out3"
+    ctx = cli.Context(script="s", scale=scales.get_scale("smoke"), seeds=(0,), metric="classifier", dataset="mnist",
+                      paper_dataset="mnist", out=str(out), runs_dir=str(tmp_path / "runs"))
+    published.claim(ctx)
+    ctx.scale = scales.get_scale("full")
+    with pytest.raises(published.ResultsConflictError) as ei:
+        published.check(ctx)
+    assert f"--out={out}-full-mnist-classifier" in str(ei.value) and "..." not in str(ei.value)
+
+
+def test_no_resume_hint_where_there_is_nothing_to_resume(tmp_path):  # issue 24, row 10
+    from mgan import train as train_cli
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(RunError, match="which is a file"):
+        runner.train(cfg(tmp_path / "file" / "run", steps=1))
+    assert train_cli.resume_hint(str(tmp_path / "new")) == ""
+
+
+def test_nan_before_the_first_checkpoint_names_the_flag_and_no_resume(tmp_path):  # issue 24, row 10
+    from mgan.errors import NonFiniteLossError
+
+    with pytest.raises(NonFiniteLossError) as ei:
+        runner.train(cfg(tmp_path / "run", steps=4, checkpoint_every=4, lam=1e38), explicit={"lam"})
+    msg = str(ei.value)
+    assert "--lam=1e+38" in msg and "nothing to resume" in msg and "new --out" in msg
+    assert "re-run the same command" not in msg and "learning rate" not in msg
+
+
+def test_progress_without_a_tty_is_plain_lines(tmp_path, capsys):  # issue 24, row 12
+    runner.train(cfg(tmp_path / "run", steps=4, log_every=2, progress=True))
+    out = capsys.readouterr().out
+    assert not any(c in out for c in "\b\r\x1b"), repr(out[:300])
+    steps = [ln.split()[1] for ln in out.splitlines() if ln.startswith("step ")]
+    assert steps == ["2/4", "4/4"] and len(out) < 2000
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=900, env=ENV)
+
+
+@pytest.mark.slow  # six processes, each importing TensorFlow
+@pytest.mark.parametrize("command", ["mgan.train", "mgan.sample", "mgan.evaluate"])
+def test_help_exits_0_and_lists_values_usage_errors_exit_2(command):  # issue 24, row 13
+    for flag in ("--help", "--helpfull"):
+        r = _cli(command, flag)
+        assert r.returncode == 0, r.stderr
+        listed = [ln.split(":")[0].strip() for ln in r.stdout.splitlines() if ln.startswith("  --")]
+        assert "--out" in listed and not [f for f in listed if "tpu" in f or "test_" in f or "xml_output" in f]
+        assert "absl.testing" not in r.stdout
+    if command == "mgan.train":
+        model = next(ln for ln in r.stdout.splitlines() if ln.strip().startswith("--model:"))
+        dataset = next(ln for ln in r.stdout.splitlines() if ln.strip().startswith("--dataset:"))
+        assert "dmgan, dmgan_f" in model and "mnist, fashion_mnist" in dataset and "see mgan" not in model + dataset
+    r = _cli(command, "--no_such_flag=1")
+    assert r.returncode == 2 and "no_such_flag" in _no_traceback(r) and "--help" in r.stderr

@@ -198,14 +198,25 @@ def main(module):
         from mgan.errors import report_user_errors
 
         return report_user_errors(lambda: _run_sweep(module, ctx), ctx.out,
-                                  "Points and runs saved before are kept: re-run the same command to resume.")
+                                  lambda: _resume_hint(ctx))
 
-    app.run(_main)
+    from mgan import command
+
+    command.run(_main, doc=module.__doc__)
+
+
+def _resume_hint(ctx):
+    """The resume line of an OSError, only when the sweep saved something to resume from."""
+    if os.path.isdir(os.path.join(ctx.out, "points")) and os.listdir(os.path.join(ctx.out, "points")):
+        return "Points and runs saved before are kept: re-run the same command to resume."
+    return ""
 
 
 def _run_sweep(module, ctx):
-    """Run the script's experiment; exit code 2 (with the how-to) when the data or the Inception network is missing."""
+    """Run the script's experiment; exit code 1 (with the how-to) when the data or the Inception network is missing
+    (mgan.errors: the one exit code scheme of every command)."""
     from mgan.data import DataUnavailableError
+    from mgan.errors import EXIT_OK, EXIT_USER_ERROR
     from mgan.experiments import sweep
     from mgan.metrics.inception import InceptionUnavailableError
 
@@ -214,8 +225,8 @@ def _run_sweep(module, ctx):
     except InceptionUnavailableError as e:
         print(f"error: {e}\n(or run with --metric=classifier: the offline classifier score / FD, reported under "
               f"that name and never as IS or FID)", file=sys.stderr)
-        return 2
+        return EXIT_USER_ERROR
     except DataUnavailableError as e:
         print(f"error: {e}{_hint(ctx)}", file=sys.stderr)
-        return 2
-    return 0
+        return EXIT_USER_ERROR
+    return EXIT_OK

@@ -71,7 +71,7 @@ def check(ctx, precision=DEFAULT_PRECISION):
     """ResultsConflictError when ``ctx.out`` holds results of another protocol (nothing is written here)."""
     old, new = _recorded_protocol(ctx.out), protocol_of(ctx, precision)
     if old and _conflicts(old, new):
-        shown = portable_paths.portable_path(ctx.out, [])
+        shown = ctx.out  # the real path: the suggestion is a flag value to type (no ".../" placeholder)
         suggestion = f"{shown.rstrip('/')}-{new['scale']}-{new['dataset']}-{new['metric']}" + (
             f"-{new['precision'].replace(',', '-')}" if new["precision"] != DEFAULT_PRECISION else "")
         raise ResultsConflictError(

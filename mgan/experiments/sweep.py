@@ -402,6 +402,10 @@ def run(exp, ctx):
     from mgan.experiments import tables
 
     t_start = time.time()
+    from mgan.runner import check_directory
+
+    check_directory(ctx.runs_dir, "--runs_dir")  # both fail before anything is written (points/, protocol.json)
+    check_directory(ctx.out, "--out")
     # the protocol's precision is that of the runs the results come from (a study may compare several)
     precision = ",".join(sorted({p.config.precision for p in exp.points})) or published.DEFAULT_PRECISION
     published.check(ctx, precision)  # another protocol's results are never overwritten; fails before anything loads

@@ -17,9 +17,10 @@ The Keras contract every model of the package keeps (subclasses write only their
 - ``evaluate`` raises: a GAN has no held-out loss; sample quality is scored with :mod:`mgan.metrics`.
 """
 import keras
+import numpy as np
 import tensorflow as tf
 
-from mgan import latent
+from mgan import input_checks, latent
 
 CLIP_SCOPES = ("all", "kernels")
 _COMPILE_OPTIONS = ("jit_compile", "run_eagerly", "steps_per_execution")
@@ -117,6 +118,46 @@ class GANModel(keras.Model):
         z, y = inputs if isinstance(inputs, (tuple, list)) else (inputs, None)
         return self.generator(self.generator_input(z, y), training=training)
 
+    # ----- input checks, once per call (mgan.input_checks), never inside train_step -------------------------------
+    @property
+    def example_shape(self):
+        """The shape of one example of the data (the generator's output)."""
+        return tuple(self.generator.output_shape[1:])
+
+    def fit(self, x=None, y=None, batch_size=None, *args, **kwargs):
+        """``keras.Model.fit`` after checking the first batch: batched, of this model's example shape, float in
+        [-1, 1] and finite, labels in 0..num_classes-1 (InputDataError with the fix otherwise)."""
+        self.check_first_batch(x, y, batch_size)
+        return super().fit(x, y, batch_size, *args, **kwargs)
+
+    def check_first_batch(self, x, y=None, batch_size=None):
+        first = _first_batch(x, y, batch_size)
+        if first is None:  # a Python generator or a PyDataset: not peeked at (it may not be re-iterable)
+            return
+        images, labels, spec_shape = first
+        input_checks.check_batched_spec(spec_shape, self.example_shape)
+        for part in tf.nest.flatten(images):  # MBGAN's (x, x_anchor) pairs
+            part = np.asarray(part)
+            if getattr(self, "needs_critic_batches", False) and part.ndim == len(self.example_shape) + 2:
+                part = part[0]  # WGAN: the stack of a generator iteration's critic batches
+            input_checks.check_images(part, self.example_shape)
+        if labels is not None:
+            input_checks.check_labels(labels, self.num_classes)
+
+    def predict(self, x, *args, **kwargs):
+        """Generated samples from noise ``z`` or ``(z, y)``; the noise and labels are checked first."""
+        z, y = x if isinstance(x, (tuple, list)) else (x, None)
+        if not isinstance(z, tf.data.Dataset):
+            input_checks.check_noise(z, self.z_dim)
+            if y is not None:
+                input_checks.check_labels(y, self.num_classes, what="predict")
+        return super().predict(x, *args, **kwargs)
+
+    def save(self, filepath, *args, **kwargs):
+        """Save the whole GAN as one ``.keras`` archive (other suffixes fail with the fix)."""
+        input_checks.check_save_path(filepath)
+        return super().save(filepath, *args, **kwargs)
+
     def evaluate(self, *args, **kwargs):
         raise NotImplementedError(
             f"{type(self).__name__} has no held-out loss to evaluate (its losses measure D against G, not sample "
@@ -170,3 +211,23 @@ class GANModel(keras.Model):
         for name, value in values.items():
             self.trackers[name].update_state(value)
         return {name: t.result() for name, t in self.trackers.items()}
+
+
+def _first_batch(x, y, batch_size):
+    """(images, labels or None, static element shape of a tf.data x or None) of the first batch ``fit`` will see,
+    as numpy; None when ``x`` cannot be peeked at without consuming it."""
+    if isinstance(x, tf.data.Dataset):
+        spec = x.element_spec
+        xs = spec[0] if isinstance(spec, tuple) else spec
+        shape = xs.shape.as_list() if isinstance(xs, tf.TensorSpec) and xs.shape.rank is not None else None
+        for element in x.take(1):
+            bx, by, _ = keras.utils.unpack_x_y_sample_weight(element)
+            return (tf.nest.map_structure(np.asarray, bx), None if by is None else np.asarray(by), shape)
+        return None
+    if isinstance(x, (np.ndarray, tf.Tensor)) or (isinstance(x, (tuple, list)) and x and all(
+            isinstance(v, (np.ndarray, tf.Tensor)) for v in x)):
+        if isinstance(x, (tuple, list)) and y is None:  # fit((x, y)) given as one tuple
+            x, y = (x[0], x[1]) if len(x) > 1 else (x[0], None)
+        b = int(batch_size or 32)
+        return (np.asarray(x[:b]), None if y is None else np.asarray(y[:b]), None)
+    return None
