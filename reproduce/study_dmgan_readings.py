@@ -20,7 +20,7 @@ import sys
 from absl import flags
 
 from mgan.experiments import cli, figures
-from mgan.metrics.class_report import LEARNS_NOTE
+from mgan.metrics.class_report import DIVERSITY_NOTE, LEARNS_NOTE
 from mgan.experiments.sweep import Experiment, Point, Row
 
 PAPER_DATASET = "mnist"
@@ -122,9 +122,7 @@ def declare(ctx):
         notes=["Every run: MNIST training split (60,000), batch 64, the iterations shown, seed as listed, Adam 2e-4 "
                "(0.5, 0.999), the 28x28 networks at the width shown (1.0 = the paper's). One thing changes per row.",
                LEARNS_NOTE,
-               "Within-class diversity / real: mean pairwise RMS pixel distance between samples the classifier puts "
-               "in the same class, over the same statistic of real training images per true class (1 = as varied "
-               "as real digits; 0 = one image per class)."])
+               DIVERSITY_NOTE])
 
 
 if __name__ == "__main__":

@@ -89,6 +89,9 @@ def class_report(logits, images_uint8, num_classes, cond_labels=None, real_image
 LEARNS_NOTE = ("learns = issue 7's criterion on the classifier's predictions: ≥ 8 classes with ≥ 1% of the "
                "samples, no class above 30%, mean confidence ≥ 0.6, and ≥ 50% agreement with the conditioning "
                "label (conditional runs only).")
+DIVERSITY_NOTE = ("Within-class diversity / real: mean pairwise RMS pixel distance between samples the classifier puts "
+                  "in the same class, over the same statistic of real training images per true class (1 = as varied "
+                  "as real digits; 0 = one image per class).")
 
 
 def learns(report, min_classes=8, max_share=0.30, min_confidence=0.6, min_agreement=0.5):
