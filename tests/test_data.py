@@ -17,7 +17,12 @@ def _no_env_dirs(monkeypatch):
 
 
 @pytest.fixture
-def tfds_mod():
+def tfds_mod(monkeypatch):
+    """tensorflow_datasets, with the network taken as reachable: these tests replace tfds.load by a fake source,
+    so the offline pre-check (mgan.data.network_reachable) must not stop them first."""
+    import mgan.data
+
+    monkeypatch.setattr(mgan.data, "network_reachable", lambda *a, **k: True)
     return pytest.importorskip("tensorflow_datasets")
 
 
