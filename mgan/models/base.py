@@ -142,6 +142,9 @@ class GANModel(keras.Model):
                 part = part[0]  # WGAN: the stack of a generator iteration's critic batches
             input_checks.check_images(part, self.example_shape)
         if labels is not None:
+            labels = np.asarray(labels)
+            if getattr(self, "needs_critic_batches", False) and labels.ndim == 2:
+                labels = labels[0]  # WGAN: the labels of the stacked critic batches
             input_checks.check_labels(labels, self.num_classes)
 
     def predict(self, x, *args, **kwargs):
