@@ -125,6 +125,14 @@ def _bn(cfg, name):
 
 
 G_PROJECT_BNS = ("channel", "unit")
+# What 'auto' means for the generator options when a config reaches the builders unresolved (mgan.models.resolve
+# fills them per model from the same table).
+NETWORK_DEFAULTS = {"g_project_bn": "channel", "g_activation": "lrelu"}
+
+
+def _option(cfg, name):
+    value = getattr(cfg, name)
+    return NETWORK_DEFAULTS[name] if value == "auto" else value
 LABEL_CONCATS = ("input", "every_layer")
 
 
@@ -158,10 +166,11 @@ G_ACTIVATIONS = ("lrelu", "relu")
 
 def _g_act(cfg, name):
     """The generator's hidden activation (``cfg.g_activation``): LReLU (METHODS §3.1, D16 slope) or ReLU."""
-    if cfg.g_activation == "relu":
+    activation = _option(cfg, "g_activation")
+    if activation == "relu":
         return layers.ReLU(name=name.replace("lrelu", "relu"))
-    if cfg.g_activation != "lrelu":
-        raise ValueError(f"unknown g_activation {cfg.g_activation!r}; valid: {list(G_ACTIVATIONS)}")
+    if activation != "lrelu":
+        raise ValueError(f"unknown g_activation {activation!r}; valid: {list(G_ACTIVATIONS)}")
     return layers.LeakyReLU(cfg.lrelu_slope, name=name)
 
 
@@ -251,14 +260,15 @@ def build_generator(cfg, out_shape, cond_classes=0, name="generator", spectral_n
         ph, pw, pc = project
         pc = _scaled(pc, cfg.width)
         h = _sn(layers.Dense(ph * pw * pc, kernel_initializer=init, name="project"), spectral_norm)(inp)
-        if cfg.g_project_bn == "unit":  # BN over each of the ph*pw*pc dense outputs, then reshape (D34)
+        project_bn = _option(cfg, "g_project_bn")
+        if project_bn == "unit":  # BN over each of the ph*pw*pc dense outputs, then reshape (D34)
             h = _g_act(cfg, "project_lrelu")(_bn(cfg, "project_bn")(h))
             h = layers.Reshape((ph, pw, pc), name="reshape")(h)
-        elif cfg.g_project_bn == "channel":  # reshape, then BN per channel over batch and positions
+        elif project_bn == "channel":  # reshape, then BN per channel over batch and positions
             h = layers.Reshape((ph, pw, pc), name="reshape")(h)
             h = _g_act(cfg, "project_lrelu")(_bn(cfg, "project_bn")(h))
         else:
-            raise ValueError(f"unknown g_project_bn {cfg.g_project_bn!r}; valid: {list(G_PROJECT_BNS)}")
+            raise ValueError(f"unknown g_project_bn {project_bn!r}; valid: {list(G_PROJECT_BNS)}")
         h, attended = _attention(cfg, h, attn_res, spectral_norm, False)
         if y is not None:
             h = _concat_label(h, y, "project_cond")

@@ -180,8 +180,8 @@ def test_presets_and_bad_values():
     assert (cfg.noise, cfg.label_mode, cfg.clip) == ("uniform01", "conditional", 0.1)
     with pytest.raises(ValueError, match="labelled"):
         models.build_model(cfg, (8, 8, 1), num_classes=1)
-    with pytest.raises(ValueError, match="fixes n_gen=1"):  # DMGAN runs one G step (D9)
-        models.resolve(tiny_cfg("dmgan", n_gen=2), (8, 8, 1), explicit={"n_gen"})
+    with pytest.raises(ValueError, match="--n_gen applies to"):  # KM-GAN has no n_gen (the DMGAN family has, D37)
+        models.resolve(tiny_cfg("kmgan", n_gen=2), (8, 8, 1), explicit={"n_gen"})
     with pytest.raises(ValueError, match="supports --label_mode unlabeled | conditional"):
         models.resolve(tiny_cfg("dcgan", label_mode="inherit"), (8, 8, 1))
     assert models.data_split(tiny_cfg("dcgan", dataset="cifar10")) == "train+test"  # D30, DMGAN paper protocol

@@ -202,7 +202,7 @@ MODELS = {
 
 
 # The generator options of issue 21 (D34, D35) for every model that does not set its own.
-NETWORK_DEFAULTS = {"g_project_bn": "channel", "g_activation": "lrelu"}
+NETWORK_DEFAULTS = networks.NETWORK_DEFAULTS
 _NUMERIC_AUTO = ("clip", "lr", "d_lr")  # numeric fields whose -1 means "the model's default"
 
 
