@@ -35,12 +35,11 @@ METHODS.md §6.7, source ``'generated'``) need no files; both only have the spli
 import dataclasses
 import hashlib
 import os
+import socket
+import threading
 import zipfile
 
 import numpy as np
-
-import socket
-import threading
 
 from mgan.errors import ConfigError, InputDataError, UserError
 
