@@ -125,6 +125,8 @@ def _bn(cfg, name):
 
 
 G_PROJECT_BNS = ("channel", "unit")
+G_ACTIVATIONS = ("lrelu", "relu")
+LABEL_CONCATS = ("input", "every_layer")
 # What 'auto' means for the generator options when a config reaches the builders unresolved (mgan.models.resolve
 # fills them per model from the same table).
 NETWORK_DEFAULTS = {"g_project_bn": "channel", "g_activation": "lrelu"}
@@ -133,7 +135,6 @@ NETWORK_DEFAULTS = {"g_project_bn": "channel", "g_activation": "lrelu"}
 def _option(cfg, name):
     value = getattr(cfg, name)
     return NETWORK_DEFAULTS[name] if value == "auto" else value
-LABEL_CONCATS = ("input", "every_layer")
 
 
 @keras.saving.register_keras_serializable(package="mgan")
@@ -161,7 +162,6 @@ def _concat_label(h, y, name):
     maps = layers.Reshape((1, 1, y.shape[-1]), name=f"{name}_y")(y)
     maps = layers.UpSampling2D(size=tuple(h.shape[1:3]), name=f"{name}_maps")(maps)
     return layers.Concatenate(name=name)([h, maps])
-G_ACTIVATIONS = ("lrelu", "relu")
 
 
 def _g_act(cfg, name):
