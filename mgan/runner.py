@@ -52,6 +52,13 @@ def check_out(out):
     check_directory(out, "--out")
 
 
+def resume_hint(out):
+    """The resume line of an OSError, only when ``out`` holds a checkpoint to resume from."""
+    if checkpoint_steps(os.path.join(out, "checkpoints")):
+        return "Nothing saved before was lost: re-run the same command to resume from the last checkpoint."
+    return ""
+
+
 def _say(msg):
     print(msg, flush=True)
 

@@ -40,16 +40,7 @@ def main(argv):
         print(f"done: {manifest['step']} steps in {cfg.out}" + (f" ({ms:.1f} ms/step)" if ms else ""))
         return 0
 
-    return report_user_errors(train, cfg.out, lambda: resume_hint(cfg.out))
-
-
-def resume_hint(out):
-    """The resume line of an OSError, only when ``out`` holds a checkpoint to resume from."""
-    from mgan.run_checkpoints import checkpoint_steps
-
-    if checkpoint_steps(os.path.join(out, "checkpoints")):
-        return "Nothing saved before was lost: re-run the same command to resume from the last checkpoint."
-    return ""
+    return report_user_errors(train, cfg.out, lambda: runner.resume_hint(cfg.out))
 
 
 def run():

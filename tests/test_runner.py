@@ -115,7 +115,8 @@ def test_corrupt_checkpoint_is_reported_not_replaced(tmp_path):
     (out / "checkpoints" / data).write_bytes(b"garbage")
     with pytest.raises(CheckpointError, match="corrupt"):
         runner.train(cfg(out, steps=4))
-    assert (out / "checkpoints" / data).read_bytes() == b"garbage"
+    assert not (out / "checkpoints" / data).exists()  # set aside, never deleted (nothing intact to resume from)
+    assert (out / "checkpoints" / "corrupt" / data).read_bytes() == b"garbage"
 
 
 def test_bad_values_fail_fast_with_choices(tmp_path):
@@ -181,5 +182,5 @@ def test_sample_cli_writes_data_schema_npz(tmp_path):
     _, y2 = sampling.generate_from_run(str(out), 37, seed=1)
     assert not np.array_equal(y1, y2)  # a new seed draws new labels (and noise)
     r = subprocess.run([sys.executable, "-m", "mgan.sample", f"--run={tmp_path / 'nope'}", "--n=3",
-                        f"--out={npz}"], capture_output=True, text=True, timeout=300)
+                        f"--out={tmp_path / 'nope.npz'}"], capture_output=True, text=True, timeout=300)
     assert r.returncode != 0 and "no finished run" in r.stderr
