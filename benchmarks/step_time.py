@@ -3,7 +3,7 @@
     python benchmarks/step_time.py                                   # all models, literal + mbgan, both precisions
     python benchmarks/step_time.py --conv_impl=fast,keras --layouts=literal --precision=float32 --json=bench.json
     python benchmarks/step_time.py --models=dmgan,dcgan --precision=float32,mixed_bfloat16 --layouts=literal
-    python benchmarks/step_time.py --torch_python=/path/to/venv-with-torch/bin/python   # + the PyTorch peer
+    python benchmarks/step_time.py --torch_python=/path/to/venv-with-torch/bin/python --torch_script=PATH  # + PyTorch
 
 For each layout, all (precision, conv_impl, model) triples are built in one process, warmed up, then timed
 round-robin (--iters iterations of each per round, --repeats rounds) so that outside load and warm-up drift hit them
@@ -22,7 +22,7 @@ alone, native `tf.nn.conv2d`, forward only and forward + input gradient + kernel
 three convolutions a training step runs per layer), in each precision's compute dtype (`mgan.timing.conv_peak`).
 The table then gives every step's GFLOP/s as a fraction of the forward+backward peak of its precision.
 
-With --torch_python the reference script ../shared/tools/torch_dmgan_step.py (a DMGAN iteration in PyTorch, float32;
+With --torch_python and --torch_script=PATH, a PyTorch reference script (torch_dmgan_step.py, a DMGAN iteration in PyTorch, float32;
 never a dependency of the package) runs in the same invocation for each layout, and the Keras/PyTorch ratio is
 printed. New models join by registering in mgan.models.MODELS (the baselines WGAN, WGAN-GP and SAGAN included: an
 iteration of WGAN / WGAN-GP is one generator step with its n_critic = 5 critic steps, timed at a steady-state
@@ -54,9 +54,11 @@ flags.DEFINE_bool("peak", True, "also time the largest convolution alone in each
 flags.DEFINE_bool("jit", False, "XLA-compile the step (measured much slower on the 2-core CPU)")
 flags.DEFINE_string("json", "", "also write the results to this JSON file")
 flags.DEFINE_string("torch_python", "", "a python with torch installed, to run the PyTorch peer in the same run")
-flags.DEFINE_string("torch_script", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..",
-                                                 "shared", "tools", "torch_dmgan_step.py"),
-                    "the PyTorch reference script")
+flags.DEFINE_string("torch_script", "", "the PyTorch reference script (not distributed with the package; required "
+                    "with --torch_python)")
+flags.register_multi_flags_validator(["torch_python", "torch_script"], lambda v: not v["torch_python"] or
+                                     os.path.isfile(v["torch_script"]),
+                                     message="--torch_python needs --torch_script=PATH, the PyTorch reference script")
 FLAG_NAMES = ("models", "layouts", "conv_impl", "precision", "batch_size", "width", "warmup", "iters", "repeats",
               "peak", "jit")
 

@@ -44,7 +44,7 @@ def _batches(ds, batch_size, seed, start_step=0, count=1):
     return [(x.numpy(), y.numpy()) for x, y in make_batches(ds, batch_size, seed, start_step).take(count)]
 
 
-# --- real data (skips when ../shared/data is absent) ---------------------------------------------------------------
+# --- real data (skips without MGAN_DATA_DIR) ----------------------------------------------------------------------
 
 def test_mnist_npz_real(shared_data_dir):
     ds = load_dataset("mnist", "train", data_dir=shared_data_dir)

@@ -269,7 +269,7 @@ def test_portable_paths_and_the_scrub_tool(tmp_path, capsys):
     data = tmp_path / "data"
     _mnist_like(str(data / "mnist.npz"), 10, seed=0)
     roots = portable_paths.data_roots(str(data)) + [(str(tmp_path / "runs"), "RUNS_DIR")]
-    text = (f"python reproduce/x.py --data_dir=../shared/data --out={portable_paths.REPO_ROOT}/results/x; "
+    text = (f"python reproduce/x.py --data_dir=../data --out={portable_paths.REPO_ROOT}/results/x; "
             f"npz:{data}/mnist.npz {tmp_path}/runs/dmgan-mnist-abc /elsewhere/f.keras n = 200 / 2 splits "
             f"https://tfhub.dev/google/x")
     assert portable_paths.scrub_text(text, roots) == (
