@@ -2,8 +2,8 @@
 
 Each callback reads the step from the model's iteration counter (``model.iteration``, the number of finished
 iterations), so a resumed run writes at the same steps as an uninterrupted one. ``run_callbacks`` lists them in the
-order they must run after each iteration: the NaN/Inf stop first (nothing of a broken step is written), the timer,
-the metrics log, the sample grids, and the checkpoint last.
+order they must run after each iteration: a swallowed Ctrl-C or SIGTERM first, the NaN/Inf stop (nothing of a
+broken step is written), the timer, the metrics log, the sample grids, and the checkpoint last.
 """
 import json
 import math
@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from mgan import images, sampling
 from mgan.atomic_files import atomic_write_text
-from mgan.errors import NonFiniteLossError
+from mgan.errors import NonFiniteLossError, raise_pending_signal
 
 
 def _step(model):
@@ -39,6 +39,14 @@ class NonFiniteStop(keras.callbacks.Callback):
         if bad:
             raise NonFiniteLossError(nonfinite_message(_step(self.model), bad, self.checkpoints.latest,
                                                        self.suspects))
+
+
+class SignalStop(keras.callbacks.Callback):
+    """Stop after the iteration during which Ctrl-C or SIGTERM arrived, when the signal's exception was swallowed
+    where it was raised (``mgan.errors.raise_pending_signal``); the runner then checkpoints as for any interrupt."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        raise_pending_signal()
 
 
 # Flags that shape the losses or the optimizer steps: when the user set one, it is the first suspect of a NaN.
@@ -200,7 +208,7 @@ class StepCheckpoint(Periodic):
 def run_callbacks(cfg, out, checkpoints, total_steps, timer, explicit=()):
     """The callbacks of a run directory ``out``, in the order they must run (``explicit``: the flags the user set,
     named by the NaN/Inf stop as suspects)."""
-    return [NonFiniteStop(checkpoints, suspect_flags(cfg, explicit)), timer,
+    return [SignalStop(), NonFiniteStop(checkpoints, suspect_flags(cfg, explicit)), timer,
             IntervalLog(os.path.join(out, "metrics.jsonl"), os.path.join(out, "tensorboard"), cfg.log_every,
                         total_steps, timer),
             SampleGrids(os.path.join(out, "samples"), cfg.to_dict(), cfg.sample_every),

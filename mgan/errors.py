@@ -95,22 +95,41 @@ def check_output(path, overwrite, flag="--out"):
                                 f"or pass --overwrite to replace it.")
 
 
-def _raise_terminated(signum, frame):
-    raise Terminated()
+_pending = []  # the signal numbers received inside handle_signals and not yet acted on
+
+
+def _raise_on_signal(signum, frame):
+    _pending.append(signum)
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def raise_pending_signal():
+    """Raise again a Ctrl-C or SIGTERM received inside :func:`handle_signals` whose exception was swallowed.
+
+    Python runs a signal handler wherever the main thread is; when that is a ``__del__`` or a library's
+    ``except BaseException``, the exception is printed ("Exception ignored in ...") or dropped and the command would
+    go on. A training run calls this after every iteration (``callbacks.SignalStop``), so it stops there instead."""
+    if _pending:
+        signum = _pending[-1]
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
 
 @contextlib.contextmanager
 def handle_signals():
-    """SIGTERM raises :class:`Terminated` (a KeyboardInterrupt) while the block runs, so a command cleans up as on
-    Ctrl-C; the previous handler is restored after. Only in the main thread (elsewhere a no-op)."""
+    """Ctrl-C raises KeyboardInterrupt and SIGTERM raises :class:`Terminated` (a KeyboardInterrupt) while the block
+    runs, so a command cleans up the same way for both; each is also remembered for :func:`raise_pending_signal`.
+    The previous handlers are restored after. Only in the main thread (elsewhere a no-op)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    del _pending[:]
+    previous = {s: signal.signal(s, _raise_on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        del _pending[:]
 
 
 def describe_os_error(e, what="", resume_hint=""):

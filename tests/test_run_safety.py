@@ -19,7 +19,7 @@ import pytest
 import tensorflow as tf
 
 import mgan  # noqa: F401
-from mgan import run_lock, runner, sampling
+from mgan import callbacks, run_lock, runner, sampling
 from mgan.config import TrainConfig
 from mgan.data import DataUnavailableError, load_dataset
 from mgan.errors import CheckpointError, ConfigError, InputFileError, RunError, RunLockedError, describe_os_error
@@ -467,6 +467,36 @@ def test_interrupt_checkpoints_the_current_step_and_the_resume_says_where(tmp_pa
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the swallowed exception, printed
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_whose_exception_was_swallowed_stops_the_run_after_the_iteration(tmp_path, sig):
+    # Python raises a handler's exception wherever the main thread is; inside a __del__ it is only printed
+    from mgan.errors import RunInterrupted, handle_signals
+
+    class Swallows:
+        def __del__(self):
+            os.kill(os.getpid(), sig)
+
+    out = tmp_path / "run"
+    calls = []
+
+    class SwallowAtStep3(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            calls.append(batch)
+            if batch == 2:
+                Swallows()  # deleted at once: the handler runs in __del__ and its exception is dropped
+
+    real, before = callbacks.run_callbacks, [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(callbacks, "run_callbacks", lambda *a, **k: [SwallowAtStep3()] + real(*a, **k))
+        with handle_signals(), pytest.raises(RunInterrupted) as ei:
+            runner.train(cfg(out, steps=8, checkpoint_every=4))
+    assert calls == [0, 1, 2]  # iteration 3 ran to its end, no later one began
+    assert str(ei.value).startswith("interrupted at step 3;")
+    assert ei.value.exit_code == (143 if sig == signal.SIGTERM else 130)
+    assert [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)] == before  # the handlers are restored
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signals_exit_130_and_143_without_traceback(tmp_path, sig, code):  # issue 24, row 5
@@ -479,7 +509,11 @@ def test_signals_exit_130_and_143_without_traceback(tmp_path, sig, code):  # iss
         time.sleep(0.1)
     time.sleep(0.5)
     proc.send_signal(sig)
-    _, err = proc.communicate(timeout=300)
+    try:
+        _, err = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"still running 300 s after the signal; its stderr:\n{proc.communicate()[1]}")
     assert proc.returncode == code and "Traceback" not in err, err
     line = [ln for ln in err.splitlines() if ln.startswith("interrupted at step")]
     assert len(line) == 1, err
