@@ -21,6 +21,13 @@ def rng(request):
     return np.random.default_rng(zlib.crc32(request.node.nodeid.split("::", 1)[1].encode()))
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test that takes the real data sets is marked ``needs_data`` (``pytest -m "not needs_data"``)."""
+    for item in items:
+        if "shared_data_dir" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.needs_data)
+
+
 @pytest.fixture(scope="session")
 def shared_data_dir():
     """The directory with the real MNIST/Fashion/CIFAR-10 npz files; skips the test when it is absent."""

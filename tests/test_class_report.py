@@ -48,13 +48,36 @@ def test_class_report_of_a_collapsed_and_of_a_covering_sample_set():
         0.0, abs=1e-7)
     assert rep["mean_confidence"] > 0.99
     ok, failed = cr.learns(rep, min_classes=3)
-    assert not ok and len(failed) == 3  # coverage, share, agreement (confidence is high)
+    assert not ok and [f.split()[0] for f in failed] == ["classes", "largest", "label", "within-class"]
+    # confidence is high; everything else fails
     # covering: the real images themselves, classified by their labels and conditioned on them
     rep = cr.class_report(onehot_logits(real_y, 4), real, 4, cond_labels=real_y, real_images=real,
                           real_labels=real_y)
     assert rep["classes_covered"] == 4 and rep["class_shares"] == [0.25] * 4
     assert rep["label_agreement"] == 1.0 and rep["diversity_ratio"] == pytest.approx(1.0)
     assert cr.learns(rep, min_classes=4) == (True, [])
+
+
+def test_learns_rejects_one_image_per_class_and_judges_only_what_the_report_has():
+    rng = np.random.default_rng(2)
+    real = rng.integers(0, 256, size=(40, 6, 6, 1), dtype=np.uint8)
+    real_y = np.repeat(np.arange(4), 10)
+    # every class covered and agreeing, but each class is one image repeated: diversity 0
+    one_each = real[real_y * 10]
+    rep = cr.class_report(onehot_logits(real_y, 4), one_each, 4, cond_labels=real_y, real_images=real,
+                          real_labels=real_y)
+    assert rep["diversity_ratio"] == pytest.approx(0.0, abs=1e-7)
+    assert cr.learns(rep, min_classes=4) == (False, ["within-class diversity 0.00 of real < 0.6"])
+    # half of each class a repeated image: the ratio is the share of distinct pairs' distance, over and under 0.6
+    mixed = real.copy()
+    for k in range(4):
+        mixed[k * 10 + 5:k * 10 + 10] = real[k * 10]
+    rep = cr.class_report(onehot_logits(real_y, 4), mixed, 4, real_images=real, real_labels=real_y)
+    assert cr.learns(rep, min_classes=4, min_diversity=rep["diversity_ratio"] - 1e-9)[0]
+    assert not cr.learns(rep, min_classes=4, min_diversity=rep["diversity_ratio"] + 1e-9)[0]
+    # without real images there is no ratio, and no diversity condition
+    rep = cr.class_report(onehot_logits(real_y, 4), one_each, 4, cond_labels=real_y)
+    assert rep["diversity_ratio"] is None and cr.learns(rep, min_classes=4) == (True, [])
 
 
 def test_confidence_is_the_mean_largest_softmax_probability_and_min_share_counts():

@@ -227,15 +227,39 @@ def test_unknown_name_and_bad_arguments():
         load_dataset("digits", source="npz")
 
 
-def test_dataset_info():
-    assert set(data.DATASETS) == {"mnist", "fashion_mnist", "cifar10", "svhn", "celeba", "digits", "synthetic"}
+@pytest.mark.parametrize("name", ["mnist", "fashion_mnist", "cifar10"])
+def test_the_spec_of_a_real_data_set_matches_its_files(name, shared_data_dir):
+    """Shapes, classes and split sizes of the table against the arrays of the real npz files."""
+    info = data.dataset_info(name)
+    with np.load(os.path.join(shared_data_dir, info.npz_files[0])) as f:
+        for split in ("train", "test"):
+            assert f[f"x_{split}"].shape[0] == info.sizes[split], split
+            assert f[f"x_{split}"].shape[1:] in (info.example_shape, info.example_shape[:2])  # MNIST: no channel
+            assert len(np.unique(f[f"y_{split}"])) == info.num_classes
+    assert info.sizes["train+test"] == load_dataset(name, "train+test", data_dir=shared_data_dir).n
+
+
+def test_the_spec_of_the_generated_and_bundled_sets_matches_what_loads():
+    from sklearn.datasets import load_digits
+
+    for name in ("digits", "synthetic"):
+        info, ds = data.dataset_info(name), load_dataset(name)
+        assert (ds.n, ds.example_shape, ds.num_classes) == (info.sizes["train"], info.example_shape,
+                                                            len(np.unique(ds.y))), name
+    digits = load_digits()
+    assert data.dataset_info("digits").sizes["train"] == len(digits.images)
+    assert data.dataset_info("digits").example_shape[:2] == digits.images.shape[1:]
+
+
+def test_the_spec_of_the_tfds_only_sets_matches_tfds_metadata(tmp_path):
+    """SVHN cannot be had here: its image shape and classes against TFDS' own feature description (offline)."""
+    tfds = pytest.importorskip("tensorflow_datasets")
+    features = tfds.builder("svhn_cropped", data_dir=str(tmp_path)).info.features
     info = data.dataset_info("svhn")
-    assert info.example_shape == (32, 32, 3) and info.num_classes == 10 and info.sizes["train"] == 73257
-    assert data.dataset_info("celeba").num_classes == 1
-    assert data.dataset_info("cifar10").sizes["train+test"] == 60000
-    assert data.dataset_info("synthetic").example_shape == (100,)
-    assert data.dataset_info("digits").splits == ("train",)
-    assert data.dataset_info("cifar10").title == "CIFAR-10" and all(s.title for s in data.DATASETS.values())
+    assert info.tfds_name == "svhn_cropped"
+    assert tuple(features["image"].shape) == info.example_shape and features["label"].num_classes == info.num_classes
+    assert data.dataset_info("celeba").tfds_name == "celeb_a"
+    assert tuple(tfds.builder("celeb_a", data_dir=str(tmp_path)).info.features["image"].shape)[2] == 3
 
 
 def test_command_line_choices_come_from_the_specs():
