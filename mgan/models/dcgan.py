@@ -26,9 +26,9 @@ class DCGAN(GANModel):
         return {**super().get_config(), "conditional": self.conditional, "n_gen": self.n_gen}
 
     def iteration_passes(self):
-        # D step: G fwd (1), D(x) and D(G(z)) fwd + weight bwd (2 + 2); each G step: G fwd + bwd (3), D fwd +
+        # D step: G fwd (1), D(x) and D(G(z)) fwd + weight bwd (3 + 3); each G step: G fwd + weight bwd (3), D fwd +
         # input bwd (2).
-        return {"generator": 1 + 3 * self.n_gen, "discriminator": 4 + 2 * self.n_gen}
+        return {"generator": 1 + 3 * self.n_gen, "discriminator": 6 + 2 * self.n_gen}
 
     def discriminate(self, x, y, training=True):
         if self.conditional:

@@ -73,10 +73,10 @@ class DMGAN(GANModel):
         return self.label_mode != "unlabeled"
 
     def iteration_passes(self):
-        # G fwd + G bwd (2); D step: D(x), D(G(z)) fwd + weight bwd (2 + 2); G step: D(x) fwd (1), D(G(z)) fwd +
-        # input bwd (2); each extra G step: G fwd + bwd (3), D(x) fwd (1), D(G(z)) fwd + input bwd (2).
+        # G fwd + weight bwd (3); D step: D(x), D(G(z)) fwd + weight bwd (3 + 3); G step: D(x) fwd (1), D(G(z))
+        # fwd + input bwd (2); each extra G step: G fwd + weight bwd (3), D(x) fwd (1), D(G(z)) fwd + input bwd (2).
         extra = self.n_gen - 1
-        return {"generator": 3 + 3 * extra, "discriminator": 7 + 3 * extra}
+        return {"generator": 3 + 3 * extra, "discriminator": 9 + 3 * extra}
 
     def center_labels(self, y):
         """(real class, fake class) of every sample under the label mode (D2)."""

@@ -101,9 +101,10 @@ class KMGAN(GANModel):
         return False
 
     def iteration_passes(self):
-        # first pass: G fwd 1, D fwd 2; D step: D fwd + bwd on both (4); G step: G fwd + bwd 3, D fwd 2 + input bwd 1;
-        # center step: G fwd + bwd 3, D fwd + bwd on both 4; K-Means: G fwd 1, D fwd 2.
-        return {"generator": 1 + 3 + 3 + 1, "discriminator": 2 + 4 + 3 + 4 + 2}
+        # first pass: G fwd 1, D fwd 2; D step: G fwd 1, D fwd + weight bwd on both (6); G step: G fwd + weight bwd
+        # 3, D fwd 2 + input bwd 1; center step: G fwd + weight bwd 3, D fwd + weight bwd on both 6; K-Means: G fwd
+        # 1, D fwd 2.
+        return {"generator": 1 + 1 + 3 + 3 + 1, "discriminator": 2 + 6 + 3 + 6 + 2}
 
     # ----- the K-Means state ------------------------------------------------------------------------------------
     def clustering_sets(self):

@@ -99,10 +99,10 @@ class MBGAN(GANModel):
         return self.pair_sampling == "independent"
 
     def iteration_passes(self):
-        # D step: G fwd (1); D fwd + weight bwd on the positives and fakes (2 + 2), on independent anchors (+2);
-        # each G step: G fwd + bwd (3), D(x_j) fwd (1), D(G(z)) fwd + input bwd (2).
+        # D step: G fwd (1); D fwd + weight bwd on the positives and fakes (3 + 3), on independent anchors (+3);
+        # each G step: G fwd + weight bwd (3), D(x_j) fwd (1), D(G(z)) fwd + input bwd (2).
         d_calls = 3 if self.needs_anchor_batches else 2
-        return {"generator": 1 + 3 * self.n_gen, "discriminator": 2 * d_calls + 3 * self.n_gen}
+        return {"generator": 1 + 3 * self.n_gen, "discriminator": 3 * d_calls + 3 * self.n_gen}
 
     def split_batch(self, data):
         """(positives x_j, anchors x_i or None, y, sample_weight) of a fit batch."""

@@ -29,8 +29,9 @@ class SAGAN(GANModel):
         super().__init__(generator, discriminator, conditional=False, **kwargs)
 
     def iteration_passes(self):
-        # D step: G fwd (1), D(x) and D(G(z)) fwd + weight bwd (2 + 2); G step: G fwd + bwd (3), D fwd + input bwd (2).
-        return {"generator": 4, "discriminator": 6}
+        # D step: G fwd (1), D(x) and D(G(z)) fwd + weight bwd (3 + 3); G step: G fwd + weight bwd (3), D fwd + input
+        # bwd (2).
+        return {"generator": 4, "discriminator": 8}
 
     @staticmethod
     def attention_gamma(network):

@@ -126,10 +126,10 @@ class WGAN(GANModel):
         return steady[0] if steady else first  # (every iteration a burst when burst_every is 1)
 
     def iteration_passes(self):
-        # per critic step: G fwd (1), D(x) and D(G(z)) fwd + weight bwd (2 + 2); WGAN-GP adds D(x̂) fwd, input bwd
-        # and the weight gradient of that backward pass (about 1 + 1 + 2). G step: G fwd + bwd (3), D fwd + input
-        # bwd (2). Counted at the steady-state n_critic.
-        per_critic = 4 + (4 if self.gp_weight > 0 else 0)
+        # per critic step: G fwd (1), D(x) and D(G(z)) fwd + weight bwd (3 + 3); WGAN-GP adds D(x̂) fwd, input bwd
+        # and the weight gradient of that backward pass (about 1 + 1 + 2). G step: G fwd + weight bwd (3), D fwd +
+        # input bwd (2). Counted at the steady-state n_critic.
+        per_critic = 6 + (4 if self.gp_weight > 0 else 0)
         return {"generator": self.n_critic + 3, "discriminator": per_critic * self.n_critic + 2}
 
     def critic_batches(self, data):
