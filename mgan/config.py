@@ -44,7 +44,8 @@ class TrainConfig:
     width: float = _f(1.0, "channel width multiplier; 1.0 = the papers' networks")
     feature_dim: int = _f(500, "discriminator feature dimension of the metric GANs (500)")
     z_dim: int = _f(100, "noise dimension (100)")
-    conv_impl: str = _f("fast", "convolution layers: fast (same function, faster on CPU) | keras (plain layers)",
+    conv_impl: str = _f("fast", "convolution layers: fast (same function, faster on CPU; Keras' own layers on a "
+                                "GPU or TPU) | keras (plain layers)",
                         ["fast", "keras"])
     precision: str = _f("float32", "numeric precision of the networks (issue 14): float32 (the papers') | "
                                    "mixed_bfloat16 (Keras' mixed policy: G and D compute in bfloat16; variables, "

@@ -76,6 +76,12 @@ def onednn_enabled() -> bool:
     return _ONEDNN
 
 
+def accelerator_present() -> bool:
+    """True when TensorFlow sees a GPU or TPU. The fast formulations and their rules are tuned on a CPU; on an
+    accelerator the vendor's convolution kernels are used through Keras' own layers (``networks.conv_classes``)."""
+    return bool(tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU"))
+
+
 def set_impl_override(**ops: str | None) -> None:
     """Force a formulation per operation, e.g. ``set_impl_override(wgrad='native', up='phase')``; ``None`` or
     ``'auto'`` restores the automatic rule.  Takes effect at the next trace of a layer call."""

@@ -33,7 +33,7 @@ it to G with z and to a conditional D with the image only.
 
 ``width`` scales every hidden channel count (the papers' sizes are ``width=1``); tests and tiny runs use
 narrow networks. ``conv_impl='fast'`` uses the drop-in fast layers of :mod:`mgan.layers` (same weights, same
-function); ``'keras'`` the plain Keras layers.
+function) on a CPU and the plain Keras layers on a GPU or TPU; ``'keras'`` the plain Keras layers everywhere.
 """
 import re
 
@@ -108,11 +108,14 @@ def _scaled(c, width):
 
 
 def _conv_classes(conv_impl):
-    if conv_impl == "keras":
-        return layers.Conv2D, layers.Conv2DTranspose
-    if conv_impl == "fast":
-        from mgan import layers as fast_layers
+    """(Conv, UpConv) layer classes. ``'fast'`` gives the CPU-tuned drop-ins of :mod:`mgan.layers` on a CPU and
+    Keras' own layers when a GPU or TPU is present (the drop-ins' formulations are chosen for a CPU)."""
+    from mgan import layers as fast_layers
+
+    if conv_impl == "fast" and not fast_layers.accelerator_present():
         return fast_layers.FastConv2D, fast_layers.FastConv2DTranspose
+    if conv_impl in ("fast", "keras"):
+        return layers.Conv2D, layers.Conv2DTranspose
     raise ValueError(f"unknown conv_impl {conv_impl!r}; valid: ['fast', 'keras']")
 
 

@@ -246,3 +246,26 @@ def test_jit_compiled_step_matches():
     got = tf.function(lambda x: _fwd_bwd(quick, x), jit_compile=True)(x)
     for a, b in zip(got, ref):
         assert _rel_err(a, b) < RTOL
+
+
+@pytest.mark.parametrize("accelerator", [False, True])
+def test_fast_conv_impl_takes_keras_layers_on_an_accelerator_and_the_tuned_ones_on_a_cpu(monkeypatch, accelerator):
+    """The device kind is forced through the device list TensorFlow reports (a GPU is never at hand here)."""
+    from mgan import models, networks
+    from mgan.config import TrainConfig
+
+    real = tf.config.list_logical_devices
+    gpu = tf.config.LogicalDevice(name="/device:GPU:0", device_type="GPU")
+    monkeypatch.setattr(tf.config, "list_logical_devices",
+                        lambda kind=None: [gpu] if accelerator and kind == "GPU" else real(kind))
+    for impl in ("fast", "keras"):
+        cfg = models.resolve(TrainConfig(model="dmgan", layout="literal", width=0.0625, conv_impl=impl), (32, 32, 3))
+        nets = (networks.build_generator(cfg, (32, 32, 3)), networks.build_discriminator(cfg, (32, 32, 3), 8))
+        convs = [type(layer) for net in nets for layer in net.layers
+                 if isinstance(layer, (keras.layers.Conv2D, keras.layers.Conv2DTranspose))]
+        fast_layers = {fast.FastConv2D, fast.FastConv2DTranspose}
+        assert len(convs) == 9  # Table 1: five UpConvs in G, four convs in D
+        if impl == "fast" and not accelerator:
+            assert set(convs) == fast_layers
+        else:
+            assert set(convs) == {keras.layers.Conv2D, keras.layers.Conv2DTranspose}, (impl, accelerator)
