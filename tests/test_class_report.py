@@ -98,3 +98,19 @@ def test_bad_shapes_fail_with_the_expected_shape():
         cr.class_report(np.zeros((5, 4)), x, 3)
     with pytest.raises(ValueError, match=r"cond_labels must have shape \[5\]"):
         cr.class_report(np.zeros((5, 3)), x, 3, cond_labels=np.zeros(4))
+
+
+def test_sweep_aggregates_judge_stored_points_again_with_todays_criterion():
+    """A point saved when learns() had no diversity condition (stored learns True, diversity 0.3) counts as not
+    learning in today's tables; the other seed's stored verdict (False, 5 classes) stays False."""
+    from mgan.experiments.sweep import aggregate
+
+    def record(seed, **cr):
+        base = {"classes_covered": 10, "max_class_share": 0.12, "mean_confidence": 0.9, "label_agreement": 0.9,
+                "diversity_ratio": 0.9, "learns": True}
+        return {"seed": seed, "wall_seconds": {"train_total": 1.0, "score": 1.0},
+                "summary": {"score_mean": 7.0, "score_std": 0.1, "distance": 30.0, "class_report": dict(base, **cr)}}
+
+    agg = aggregate([record(0, diversity_ratio=0.3), record(1, classes_covered=5, learns=False), record(2)])
+    assert agg["class_report_mean"]["learns"] == pytest.approx(1 / 3)
+    assert agg["class_report_mean"]["diversity_ratio"] == pytest.approx(0.7)

@@ -300,7 +300,7 @@ def test_study_of_readings_runs_each_reading_with_its_flags_and_reports_the_clas
         assert all(cfg[k] == v for k, v in overrides.items()), (label, overrides)
         assert pt["aggregate"]["class_report_mean"]["classes_covered"] >= 1
     header, rows = table_rows(open(os.path.join(out, "table.md"), encoding="utf-8").read())
-    assert "learns (issue 7 criterion)" in header and "label agreement" in header
+    assert "learns (issues 7 and 21)" in header and "label agreement" in header
     assert len(rows) == len(want)
     i = header.index("label agreement")
     assert [r[i] == "— (unconditional)" for r in rows] == [

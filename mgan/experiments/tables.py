@@ -148,7 +148,7 @@ def row_records(exp, ctx, results):
 
 
 CLASS_COLUMNS = ("classes ≥ 1%", "largest class share", "mean confidence", "label agreement",
-                 "within-class diversity / real", "learns (issue 7 criterion)")
+                 "within-class diversity / real", "learns (issues 7 and 21)")
 
 
 def class_cells(rec):
