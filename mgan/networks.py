@@ -61,7 +61,6 @@ LAYOUTS = {
 }
 TF1_MNIST = {"g_fc": 1024, "g_proj": (7, 7, 128), "g_up": 128, "d_convs": (11, 74), "d_fc": 1024}
 MLP_HIDDEN = (128, 128)
-MLP_NOISE_DIM = 16
 
 _LAYER_RE = re.compile(r"^(\d+)c(\d+)s(\d+|C)o$")
 

@@ -12,7 +12,7 @@ import pytest
 
 from mgan.experiments import paper_values, runs as runs_lib
 from reproduce_helpers import (assert_fails_without_celeba, assert_figure, assert_no_machine_paths, load_script,
-                               run, run_scripts,
+                               run, run_scripts, training_runs,
                                table_rows, write_celeba_stand_in)
 
 # every test runs reproduce scripts end to end (training runs) or starts an interpreter
@@ -163,9 +163,9 @@ def test_celeba_script_on_a_generated_stand_in(reproduce_env, tmp_path):
 
 
 def test_readings_study_shares_the_figures_runs(reproduce_env, results):
-    before = runs_lib.TRAIN_CALLS["n"]
-    res, out = run(reproduce_env, "study_kmgan_readings", None, "--readings=dcgan,kmgan,plain,no_center_loss")
-    assert runs_lib.TRAIN_CALLS["n"] - before == 1  # only 'plain' is new: the others are Figs. 3-4's runs
+    with training_runs() as trained:
+        res, out = run(reproduce_env, "study_kmgan_readings", None, "--readings=dcgan,kmgan,plain,no_center_loss")
+    assert len(trained) == 1  # only 'plain' is new: the others are Figs. 3-4's runs
     f3 = results["kmgan_fig3_pixel_vs_feature"]["results"]["points"]
     assert res["points"]["no_center_loss"]["per_seed"][0]["run"]["key"] == \
         f3["kmgan_no_center_loss"]["per_seed"][0]["run"]["key"]

@@ -30,7 +30,6 @@ TABLE3 = [
     ("DMGAN", 5.69, 0.08, 263),
     ("waDMGAN", 6.04, 0.04, 259),
 ]
-TABLE3_DEVICE = "NVIDIA TitanX, TensorFlow 1.3.0 (DMGAN paper §4)"
 
 # λ and γ the paper states per data set (METHODS §4.7).
 LAMBDA = {"mnist": 1.2, "svhn": 1.8, "cifar10": 1.2}
@@ -57,7 +56,6 @@ MBGAN_AS_BASELINE = (200.0, 500)
 MBGAN_SVM_METRIC = "SVM accuracy"
 MBGAN_TABLE3_SVM = {"DCGAN": 0.758, "MBGAN": 0.768}  # CIFAR-10 (Table 3)
 MBGAN_TABLE4_SVM = {"DCGAN": 0.890, "MBGAN": 0.877}  # SVHN (Table 4)
-MBGAN_SVM_FEATURE_DIM = 18432  # "with size of 18432"; the §3.2 D gives 16 · 960 = 15,360 (METHODS §5.6)
 MBGAN_ALPHAS = (0.2, 2.0, 20.0, 200.0)  # Fig. 4, K = 500
 MBGAN_KS = (5, 50, 500, 5000)  # Fig. 5, α = 20
 MBGAN_FIG5_ALPHA = 20.0

@@ -37,19 +37,10 @@ DATASET_FIELDS = {"celeba_crop": "celeba", "synthetic_seed": "synthetic"}
 MODEL_FIELDS = {"alpha": ("mbgan",), "margin_reduction": ("mbgan",), "pair_sampling": ("mbgan",),
                 **config_lib.OWNED_FIELDS}
 
-# Counts calls of mgan.runner.train made by this module (tests assert that re-runs do not retrain).
-TRAIN_CALLS = {"n": 0}
-
-
 def repo_relative(path):
     """``path`` relative to the repository root when inside it (results hold no machine-specific paths then)."""
     path = os.path.abspath(path)
     return os.path.relpath(path, REPO_ROOT) if path.startswith(REPO_ROOT + os.sep) else path
-
-
-def repo_path(path):
-    """The absolute path of a path recorded by :func:`repo_relative`."""
-    return path if os.path.isabs(path) else os.path.join(REPO_ROOT, path)
 
 
 def canonical_config(cfg):
@@ -122,7 +113,6 @@ def ensure_run(cfg, runs_dir=None, progress=None):
         run_cfg = cfg.replace(out=path)
         if progress is not None:
             run_cfg = run_cfg.replace(progress=progress)
-        TRAIN_CALLS["n"] += 1
         runner.train(run_cfg)
     import keras
 

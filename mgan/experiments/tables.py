@@ -7,8 +7,6 @@ column then says "not comparable (different metric)" instead of a difference.
 """
 import os
 
-NOT_RUN_MBGAN = "not run yet: MBGAN arrives in a later issue"
-
 
 def _num(v, digits=2):
     return "—" if v is None else f"{v:.{digits}f}"
