@@ -138,7 +138,7 @@ def generator_step(manifest):
 
 def stale_generator_warning(run_dir, manifest):
     """A warning (str) when the run's newest checkpoint is newer than its generator.keras, else None."""
-    from mgan.run_checkpoints import newest_step
+    from mgan.training.checkpoints import newest_step
 
     newest, gen = newest_step(os.path.join(run_dir, "checkpoints")), generator_step(manifest)
     if newest is None or (gen is not None and newest <= gen):
@@ -154,7 +154,7 @@ def samples_from_run(run_dir, n, seed=0, batch_size=500, progress=False, from_ch
     ``from_checkpoint`` from the run's newest intact checkpoint. ``provenance``: the run directory, the step of the
     generator the samples came from (-1 when unknown), its source and the seed (mgan.sample stores them in the npz)."""
     if from_checkpoint:
-        from mgan import run_model
+        from mgan.training import trained as run_model
         manifest_path = os.path.join(run_dir, "manifest.json")
         if not os.path.exists(manifest_path):
             raise InputFileError(f"{run_dir} is not a run directory (no manifest.json)")

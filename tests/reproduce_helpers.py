@@ -28,9 +28,9 @@ def run(env, name, out=None, *extra, dataset="digits"):
 
 @contextlib.contextmanager
 def training_runs():
-    """The run directories trained while the block runs: a list filled by a wrapper of mgan.runner.train (the one
+    """The run directories trained while the block runs: a list filled by a wrapper of mgan.training.runner.train (the one
     function every training run goes through; the run store calls it for each run it trains or resumes)."""
-    from mgan import runner
+    from mgan.training import runner
 
     trained, real = [], runner.train
 

@@ -12,7 +12,8 @@ import pytest
 import tensorflow as tf
 
 import mgan  # noqa: F401  (registers the serializable classes)
-from mgan import latent, losses, models, networks, runner, timing
+from mgan import latent, losses, models, networks
+from mgan.training import runner, timing
 from mgan import config as config_lib
 from mgan.config import TrainConfig, validate
 from mgan.errors import ConfigError
@@ -429,7 +430,7 @@ OLD_KEYS = {("dmgan", "digits", (("steps", 4), ("width", 0.0625))): "aef9cbd0291
 
 
 def test_run_keys_of_the_other_models_are_unchanged_and_old_runs_resume(tmp_path):
-    from mgan import run_manifest
+    from mgan.training import manifest as run_manifest
     from mgan.experiments import runs
 
     for (model, dataset, kw), key in OLD_KEYS.items():

@@ -146,7 +146,8 @@ def test_evaluate_cli_bad_flags_fail_fast_with_choices(tmp_path):
 
 @pytest.mark.slow
 def test_evaluate_cli_run_scores_generate_from_run_samples(digits_net, cache_root, tmp_path, evaluate_cli):
-    from mgan import runner, sampling
+    from mgan.training import runner
+    from mgan import sampling
     from mgan.config import TrainConfig
 
     run = tmp_path / "run"

@@ -12,7 +12,8 @@ import tensorflow as tf
 import pytest
 
 import mgan  # noqa: F401
-from mgan import kmeans, losses, models, networks, runner
+from mgan import kmeans, losses, models, networks
+from mgan.training import runner
 from mgan.config import TrainConfig
 from mgan.errors import ConfigError
 from mgan.experiments import runs

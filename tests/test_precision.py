@@ -11,7 +11,8 @@ import pytest
 import tensorflow as tf
 
 import mgan  # noqa: F401
-from mgan import models, precision, run_model, runner, sampling, timing
+from mgan import models, precision, sampling
+from mgan.training import trained as run_model, runner, timing
 from mgan.config import TrainConfig, validate
 from mgan.errors import ConfigError, PrecisionMismatchError, UserError, report_user_errors
 from mgan.experiments import runs

@@ -36,7 +36,7 @@ def _config(env, res, label):
 
 
 def test_fig2_features_at_every_kept_checkpoint_on_the_synthetic_stand_in(reproduce_env):
-    from mgan import run_model
+    from mgan.training import trained as run_model
     from mgan.experiments import kmgan_figures
 
     res, out = run(reproduce_env, "kmgan_fig2_synthetic_features", dataset=None)

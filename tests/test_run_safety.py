@@ -19,7 +19,8 @@ import pytest
 import tensorflow as tf
 
 import mgan  # noqa: F401
-from mgan import callbacks, run_lock, runner, sampling
+from mgan.training import callbacks, lock as run_lock, runner
+from mgan import sampling
 from mgan.config import TrainConfig
 from mgan.data import DataUnavailableError, load_dataset
 from mgan.errors import CheckpointError, ConfigError, InputFileError, RunError, RunLockedError, describe_os_error
@@ -322,7 +323,7 @@ def _sample(run_dir, out, *extra):
 
 def _interrupt_at(monkeypatch, step, exc=KeyboardInterrupt):
     """Raise ``exc`` (Ctrl-C) right after the iteration ``step`` has finished, as a signal would."""
-    from mgan import callbacks
+    from mgan.training import callbacks
 
     real = callbacks.StepTimer.on_train_batch_end
 

@@ -13,7 +13,8 @@ import pytest
 import tensorflow as tf
 
 import mgan  # noqa: F401
-from mgan import losses, runner
+from mgan import losses
+from mgan.training import runner
 from mgan.config import TrainConfig
 from mgan.errors import CheckpointError, NonFiniteLossError, RunError
 

@@ -2,7 +2,8 @@
 import pytest
 import tensorflow as tf
 
-from mgan import models, networks, timing
+from mgan import models, networks
+from mgan.training import timing
 from mgan.config import TrainConfig
 
 

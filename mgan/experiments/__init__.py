@@ -1,7 +1,7 @@
 """Experiment library of the reproduce scripts (issue 3).
 
 - :mod:`~mgan.experiments.runs`: the run store (TrainConfig -> run directory keyed by a hash of the
-  result-relevant fields; ``ensure_run`` trains or resumes through ``mgan.runner.train``), shared by all scripts.
+  result-relevant fields; ``ensure_run`` trains or resumes through ``mgan.training.runner.train``), shared by all scripts.
 - :mod:`~mgan.experiments.sweep`: ``Experiment`` / ``Point`` / ``Row`` declarations and ``run`` (train, score,
   save each point as soon as it finishes, skip finished points, aggregate over seeds, write the outputs).
 - :mod:`~mgan.experiments.tables`, :mod:`~mgan.experiments.figures`: ``table.md`` and the PNG figures.

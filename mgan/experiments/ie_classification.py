@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mgan import provenance, run_lock
+from mgan import provenance
+from mgan.training import lock as run_lock
 from mgan.atomic_files import atomic_save_npz, read_json
 from mgan.errors import RunError
 from mgan.experiments import ie_report, published

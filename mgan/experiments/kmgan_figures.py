@@ -44,8 +44,8 @@ def feature_snapshots(run_dir, x):
     """[(step, features of ``x`` [n, d])] for every checkpoint the run kept, oldest first (D in inference mode)."""
     import tensorflow as tf
 
-    from mgan import run_model
-    from mgan.run_checkpoints import RunCheckpoints
+    from mgan.training import trained as run_model
+    from mgan.training.checkpoints import RunCheckpoints
 
     model, _ = run_model.load_trained_model(run_dir)
     ckpt = RunCheckpoints(model, os.path.join(run_dir, "checkpoints"), keep=None)

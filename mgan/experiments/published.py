@@ -13,7 +13,8 @@
 import os
 
 from mgan import data as data_lib
-from mgan import portable_paths, run_lock
+from mgan import portable_paths
+from mgan.training import lock as run_lock
 from mgan.atomic_files import atomic_write_json, atomic_write_text, read_json
 from mgan.errors import UserError
 

@@ -10,7 +10,7 @@ sweep that wants to share its γ = 0 point with a DMGAN-f figure declares that p
 So Fig. 5's γ = 0 (DMGAN-f) and γ = 1 runs are Fig. 4 points, and Fig. 7's and Table 3's DMGAN/waDMGAN runs are
 Fig. 6's γ = 1.0 points whenever the settings match: the second script finds the finished run and does not train.
 
-:func:`ensure_run` trains or resumes through :func:`mgan.runner.train` (which checkpoints, so an interrupted run
+:func:`ensure_run` trains or resumes through :func:`mgan.training.runner.train` (which checkpoints, so an interrupted run
 resumes where its last checkpoint was written) and returns the run directory. A finished run (manifest status
 'complete', generator.keras present, same length) is returned without building anything.
 """
@@ -20,7 +20,8 @@ import os
 import time
 
 from mgan import config as config_lib
-from mgan import atomic_files, run_lock
+from mgan import atomic_files
+from mgan.training import lock as run_lock
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_RUNS_DIR = os.path.join(REPO_ROOT, "runs")
@@ -98,7 +99,7 @@ def ensure_run(cfg, runs_dir=None, progress=None):
 
     info: ``{'key', 'trained': bool (this call ran training steps), 'wall_seconds': time spent here}``.
     """
-    from mgan import runner
+    from mgan.training import runner
 
     path = run_dir(cfg, runs_dir)
     key = run_key(cfg)

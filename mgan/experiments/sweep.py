@@ -10,7 +10,7 @@ rows that compare them with the paper, and the figures. :func:`run` then
    JSON exists with the same point key (run key + scoring protocol) is skipped, so a re-run does no work and an
    interrupted sweep resumes at the first unfinished point (and the runner resumes an unfinished run from its last
    checkpoint);
-3. optionally times training iterations of some points (:func:`mgan.timing.measure_interleaved`, METHODS §10.6);
+3. optionally times training iterations of some points (:func:`mgan.training.timing.measure_interleaved`, METHODS §10.6);
 4. aggregates mean ± std over seeds and writes ``table.md``, ``results.json``, the figures and a copy of each run's
    manifest under ``<out>/manifests/`` (all atomically).
 
@@ -212,7 +212,7 @@ def _run_point(point, seed, ctx, network, svm=None):
 TIMING_PROTOCOL = ("METHODS §10.6: median wall time of one complete training iteration (D step, G step, centers and "
                    "weights) on a fixed in-memory batch of 64, after {warmup} warm-up iterations each, over {iters} "
                    "timed iterations each; network width as in the run; all rows measured in the same process, "
-                   "round-robin (mgan.timing.measure_interleaved)")
+                   "round-robin (mgan.training.timing.measure_interleaved)")
 
 
 def _timed_configs(want, seed0, ctx):
@@ -225,7 +225,7 @@ def _timed_configs(want, seed0, ctx):
 
 
 def _measure(exp, ctx, cfgs):
-    from mgan.timing import measure_interleaved
+    from mgan.training.timing import measure_interleaved
 
     info = dataset_info(cfgs[0].dataset)
     repeats = min(5, ctx.scale.timing_iters)
@@ -402,7 +402,7 @@ def run(exp, ctx):
     from mgan.experiments import tables
 
     t_start = time.time()
-    from mgan.runner import check_directory
+    from mgan.training.runner import check_directory
 
     check_directory(ctx.runs_dir, "--runs_dir")  # both fail before anything is written (points/, protocol.json)
     check_directory(ctx.out, "--out")

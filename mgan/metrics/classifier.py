@@ -26,7 +26,8 @@ import time
 
 import numpy as np
 
-from mgan import atomic_files, run_lock
+from mgan import atomic_files
+from mgan.training import lock as run_lock
 from mgan import data as mdata
 
 CLASSIFIER_DATASETS = tuple(mdata.labelled_image_datasets())

@@ -3,7 +3,7 @@
 A new model subclasses :class:`GANModel` (its ``train_step`` is one iteration of its paper's algorithm) and registers
 a :class:`ModelSpec` here; it is then available to ``mgan.train``, the benchmarks, sampling, evaluation and the
 reproduce scripts without further changes. ``resolve`` fills a config's 'auto' fields, ``build_model`` returns the
-compiled model (``model.fit`` is its training path; ``mgan.runner`` adds the run's callbacks).
+compiled model (``model.fit`` is its training path; ``mgan.training.runner`` adds the run's callbacks).
 """
 import dataclasses
 from dataclasses import dataclass, field

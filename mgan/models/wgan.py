@@ -13,7 +13,7 @@ One ``train_step`` is one *generator* iteration t: ``critic_steps(t)`` critic st
 
 Real batches: every critic step reads its own real batch, as in both reference codes. The fit batch of iteration t
 is ``(x, y)`` with x of shape [k, B, H, W, C], the k = ``critic_steps(t)`` real batches of its critic steps in order
-(:func:`critic_fit_batches` builds this stream from the run's batch stream; ``mgan.runner`` does so by itself). A
+(:func:`critic_fit_batches` builds this stream from the run's batch stream; ``mgan.training.runner`` does so by itself). A
 plain batch [B, H, W, C] (``model.fit`` on ordinary batches, the step-time benchmark) is also accepted: its critic
 steps then all read that one batch (in general, critic step i reads batch i mod k). The generator step uses no real
 data (and so no per-example weights; a critic step weights its batch's terms by that batch's weights). Noise:

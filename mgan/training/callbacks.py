@@ -195,7 +195,7 @@ class SampleGrids(Periodic):
 
 
 class StepCheckpoint(Periodic):
-    """Every ``every`` steps and at the last one: a checkpoint numbered by the step (mgan.run_checkpoints)."""
+    """Every ``every`` steps and at the last one: a checkpoint numbered by the step (mgan.training.checkpoints)."""
 
     def __init__(self, checkpoints, every, total_steps):
         super().__init__(every, total_steps)

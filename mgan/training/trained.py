@@ -33,7 +33,7 @@ def restore_newest(run_dir, manifest):
     from mgan import data as data_lib
     from mgan import models
     from mgan.config import config_from_record
-    from mgan.run_checkpoints import RunCheckpoints
+    from mgan.training.checkpoints import RunCheckpoints
 
     recorded = config_from_record(manifest["config"])
     shape = tuple(manifest["data"].get("example_shape") or data_lib.dataset_info(recorded.dataset).example_shape)
