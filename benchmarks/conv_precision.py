@@ -8,7 +8,7 @@ own `tf.function`, interleaved round after round; prints median ms and GFLOP/s p
 
 With --step, a whole mixed-bfloat16 DMGAN iteration (literal layout, batch 64, full width; mgan.training.timing.prepare_step)
 is timed under the fast layers' automatic formulation rules and with the kernel gradient forced to 'native' or to
-'patches' everywhere (mgan.layers.impl_override), round-robin, 4 rounds of 5 iterations after 5 warm-up.
+'patches' everywhere (mgan.nets.layers.impl_override), round-robin, 4 rounds of 5 iterations after 5 warm-up.
 """
 import argparse
 import os
@@ -34,7 +34,7 @@ def ops(batch, dtype):
 
 
 def _wgrad_patches(x, dy):
-    """The kernel gradient as one GEMM over explicit 5x5 patches (the 'patches' formulation of mgan.layers)."""
+    """The kernel gradient as one GEMM over explicit 5x5 patches (the 'patches' formulation of mgan.nets.layers)."""
     patches = tf.image.extract_patches(x, [1, 5, 5, 1], [1, 2, 2, 1], [1, 1, 1, 1], "SAME")
     cols = tf.reshape(patches, [-1, 5 * 5 * 64])
     return tf.reshape(tf.matmul(cols, tf.reshape(dy, [-1, 128]), transpose_a=True), [5, 5, 64, 128])
@@ -42,9 +42,9 @@ def _wgrad_patches(x, dy):
 
 def step_formulations(rounds=4, iters=5):
     """Median ms of a mixed-bfloat16 DMGAN iteration per kernel-gradient formulation rule (see the docstring)."""
-    from mgan import layers
-    from mgan.training import timing
     from mgan.config import TrainConfig
+    from mgan.nets import layers
+    from mgan.training import timing
 
     cfg = TrainConfig(model="dmgan", dataset="cifar10", layout="literal", precision="mixed_bfloat16")
     steps = {}

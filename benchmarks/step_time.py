@@ -13,7 +13,7 @@ min and max, the ratio to DCGAN in the same layout, conv_impl and precision, the
 float32 (same layout, conv_impl and model), and the achieved GFLOP/s from the counted multiply-adds
 (`mgan.training.timing.iteration_macs`).
 
---precision (issue 14): float32 (the papers') and/or mixed_bfloat16 (`mgan.precision`: the networks compute in
+--precision (issue 14): float32 (the papers') and/or mixed_bfloat16 (`mgan.nets.precision`: the networks compute in
 bfloat16, variables, optimizer state and losses stay float32). Every JSON row records its `precision`.
 
 Practical peak (--peak, on by default): per layout, the convolution of the DMGAN networks with the most multiply-adds
@@ -155,8 +155,9 @@ def main(argv):
     del argv
     import tensorflow as tf
 
-    from mgan import config, models, provenance
-    from mgan.atomic_files import atomic_write_json
+    from mgan import config, models
+    from mgan.records import provenance
+    from mgan.records.atomic_files import atomic_write_json
 
     assert tuple(config.PRECISIONS) == PRECISIONS, "benchmarks/step_time.py: update PRECISIONS"
     names = FLAGS.models or list(models.MODELS)

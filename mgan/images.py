@@ -1,8 +1,8 @@
 """Pixel conversions and image grids: generator output <-> uint8 (METHODS §10.2 step 1), tiling, PNG files."""
 import numpy as np
 
-from mgan.atomic_files import atomic_write_bytes
 from mgan.errors import InputDataError
+from mgan.records.atomic_files import atomic_write_bytes
 
 
 def to_uint8(x):

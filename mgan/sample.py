@@ -32,9 +32,9 @@ def main(argv):
 
     import numpy as np
 
-    from mgan import sampling
-    from mgan.atomic_files import atomic_save_npz
     from mgan.errors import check_output, report_user_errors
+    from mgan.nets import sampling
+    from mgan.records.atomic_files import atomic_save_npz
 
     def sample():
         check_output(FLAGS.out, FLAGS.overwrite)  # before any work: nothing is replaced without asking

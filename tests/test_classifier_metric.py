@@ -146,9 +146,9 @@ def test_evaluate_cli_bad_flags_fail_fast_with_choices(tmp_path):
 
 @pytest.mark.slow
 def test_evaluate_cli_run_scores_generate_from_run_samples(digits_net, cache_root, tmp_path, evaluate_cli):
-    from mgan.training import runner
-    from mgan import sampling
     from mgan.config import TrainConfig
+    from mgan.nets import sampling
+    from mgan.training import runner
 
     run = tmp_path / "run"
     runner.train(TrainConfig(out=str(run), model="dmgan", dataset="digits", width=0.0625, feature_dim=8, z_dim=6,

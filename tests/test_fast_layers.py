@@ -1,4 +1,4 @@
-"""mgan.layers: FastConv2D / FastConv2DTranspose compute the parent's function (values and gradients), keep its
+"""mgan.nets.layers: FastConv2D / FastConv2DTranspose compute the parent's function (values and gradients), keep its
 variables and config, and round-trip through .keras files."""
 import itertools
 import zlib
@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 import keras
 
-from mgan import layers as fast
+from mgan.nets import layers as fast
 
 RTOL = 1e-4
 BATCH = 2

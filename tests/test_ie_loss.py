@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from mgan import losses
 from mgan.experiments import ie_classification as ie
-from mgan.metric_losses import CenterLoss, IELoss
 from mgan.models.metric_classifier import MetricClassifier
+from mgan.objectives import losses
+from mgan.objectives.metric_losses import CenterLoss, IELoss
 from tests.reproduce_helpers import REPO, load_script
 
 
@@ -175,7 +175,7 @@ def test_save_and_load_round_trip(tmp_path, rng):
 
 @pytest.mark.slow
 def test_mixed_bfloat16_classifier_keeps_state_and_losses_in_float32(rng):
-    from mgan import precision
+    from mgan.nets import precision
 
     x = rng.uniform(-1, 1, size=(12, 8, 8, 1)).astype(np.float32)
     y = np.array([0, 1, 2] * 4)

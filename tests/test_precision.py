@@ -1,4 +1,4 @@
-"""Training precision (issue 14, mgan.precision): float32 and mixed_bfloat16 networks, what stays float32, run keys,
+"""Training precision (issue 14, mgan.nets.precision): float32 and mixed_bfloat16 networks, what stays float32, run keys,
 manifests and resume, loading runs, the benchmark and the reproduce scripts' --precision."""
 import json
 import os
@@ -11,11 +11,12 @@ import pytest
 import tensorflow as tf
 
 import mgan  # noqa: F401
-from mgan import models, precision, sampling
-from mgan.training import trained as run_model, runner, timing
+from mgan import models
 from mgan.config import TrainConfig, validate
 from mgan.errors import ConfigError, PrecisionMismatchError, UserError, report_user_errors
 from mgan.experiments import runs
+from mgan.nets import precision, sampling
+from mgan.training import trained as run_model, runner, timing
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHAPE = (32, 32, 3)

@@ -137,7 +137,7 @@ def test_celeba_script_on_a_generated_stand_in(reproduce_env, tmp_path):
 
 
 def test_interpolation_inputs_closed_form():
-    from mgan.sampling import interpolation_inputs
+    from mgan.nets.sampling import interpolation_inputs
 
     rng = np.random.default_rng(0)
     zl, zr = rng.uniform(size=(2, 4)), rng.uniform(size=(2, 4))

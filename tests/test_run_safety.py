@@ -19,11 +19,11 @@ import pytest
 import tensorflow as tf
 
 import mgan  # noqa: F401
-from mgan.training import callbacks, lock as run_lock, runner
-from mgan import sampling
 from mgan.config import TrainConfig
 from mgan.data import DataUnavailableError, load_dataset
 from mgan.errors import CheckpointError, ConfigError, InputFileError, RunError, RunLockedError, describe_os_error
+from mgan.nets import sampling
+from mgan.training import callbacks, lock as run_lock, runner
 
 TINY = dict(model="dmgan", dataset="digits", width=0.0625, feature_dim=8, z_dim=6, batch_size=16,
             checkpoint_every=2, sample_every=0, log_every=1, progress=False, deterministic=True)
@@ -264,8 +264,8 @@ def test_label_errors_name_the_label_key_and_non_zip_files(tmp_path):
 # --- published files without machine paths ---------------------------------------------------------------------------
 
 def test_portable_paths_and_the_scrub_tool(tmp_path, capsys):
-    from mgan import portable_paths
     from mgan.experiments import scrub_results
+    from mgan.records import portable_paths
 
     data = tmp_path / "data"
     _mnist_like(str(data / "mnist.npz"), 10, seed=0)
@@ -420,8 +420,8 @@ def test_fit_rejects_bad_input_at_the_first_batch(case, needle):  # issue 24, ro
 
 
 def test_second_fit_with_other_image_size_and_predict_labels_are_rejected():  # issue 24, row 4
-    from mgan import latent
     from mgan.errors import InputDataError
+    from mgan.nets import latent
 
     model, (x, y) = _api_model(), _xy()
     model.fit(_ds(x, y).batch(8), verbose=0)

@@ -28,7 +28,7 @@ def test_max_pool_rejects_unequal_windows():
 
 
 def _discriminator(layout, shape, width=0.125):
-    from mgan import networks
+    from mgan.nets import networks
 
     cfg = TrainConfig(layout=layout, width=width)
     return networks.build_discriminator(cfg, shape, head_dim=7)

@@ -3,7 +3,7 @@
 - :class:`Curve`: a value against a point parameter (γ, λ), one curve per series, error bars (std over seeds; with
   one seed, the score's std over splits, as the paper's "IS ± std"; distances with one seed have none), the paper's
   values overlaid where the paper gives numbers (on a second y axis when our metric differs from the paper's).
-- :class:`Samples`: sample grids of finished runs from their fixed grid noise (``mgan.sampling.run_sample_grid``), one
+- :class:`Samples`: sample grids of finished runs from their fixed grid noise (``mgan.nets.sampling.run_sample_grid``), one
   panel per model labelled (a), (b), (c) like the paper; a panel without a run (a model of a later issue) is a
   labelled blank panel saying why. Each grid is also written on its own with ``mgan.images.write_png``.
 - :class:`Bars`: Table 3 as a figure: (a) the score per model, ours next to the paper's; (b) the time per iteration
@@ -17,8 +17,8 @@ from typing import Optional
 
 import numpy as np
 
-from mgan.atomic_files import atomic_write_bytes
 from mgan.experiments.runs import run_dir_of
+from mgan.records.atomic_files import atomic_write_bytes
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -204,7 +204,8 @@ class Samples:
     upscale: int = 1
 
     def render(self, results, exp, ctx):
-        from mgan import images, sampling
+        from mgan import images
+        from mgan.nets import sampling
 
         plt = _plt()
         paths = []
@@ -245,7 +246,7 @@ class Samples:
 
 @dataclass
 class Interpolation:
-    """MBGAN Fig. 9: rows of linear interpolations in z between random end points (mgan.sampling), of one run."""
+    """MBGAN Fig. 9: rows of linear interpolations in z between random end points (mgan.nets.sampling), of one run."""
     file: str
     title: str
     label: str
@@ -254,7 +255,8 @@ class Interpolation:
     upscale: int = 1
 
     def render(self, results, exp, ctx):
-        from mgan import images, sampling
+        from mgan import images
+        from mgan.nets import sampling
 
         pt = results["points"].get(self.label)
         if not pt or not pt["per_seed"]:

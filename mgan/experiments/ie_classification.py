@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mgan import provenance
-from mgan.training import lock as run_lock
-from mgan.atomic_files import atomic_save_npz, read_json
 from mgan.errors import RunError
 from mgan.experiments import ie_report, published
 from mgan.experiments.ie_report import ABSTRACT_CLAIM, PLOT_DATASET, PLOT_FEATURE_DIM, PLOT_NET
+from mgan.records import provenance
+from mgan.records.atomic_files import atomic_save_npz, read_json
+from mgan.training import lock as run_lock
 
 DATASETS = ("mnist", "fashion_mnist", "cifar10")
 
@@ -69,7 +69,7 @@ class IEContext:
     data_dir: str = None
     command: str = ""
     lr: float = 1e-3
-    precision: str = "float32"  # mgan.precision: float32 | mixed_bfloat16 (the classifier computes in bfloat16)
+    precision: str = "float32"  # mgan.nets.precision: float32 | mixed_bfloat16 (the classifier computes in bfloat16)
     script: str = "ie_loss_classification"
     metric: str = "test_accuracy"
     inception_path: str = None

@@ -8,9 +8,9 @@ import numpy as np
 import tensorflow as tf
 
 from mgan import data as data_lib
-from mgan import precision
 from mgan.metrics.classifier import split_train_test
 from mgan.models.metric_classifier import MetricClassifier
+from mgan.nets import precision
 
 
 @dataclass

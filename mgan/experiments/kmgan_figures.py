@@ -124,8 +124,8 @@ class FeatureSnapshots:
 def class_frequencies(run_dir, network, n, seed=0):
     """(share of each class among ``n`` samples of a finished run as labelled by ``network``, mean confidence):
     the class report's ``class_shares`` and ``mean_confidence`` (:func:`mgan.metrics.class_report.class_report`)."""
-    from mgan import sampling
     from mgan.metrics.class_report import class_report
+    from mgan.nets import sampling
 
     x, _ = sampling.generate_from_run(run_dir, n, seed=seed)
     logits = network.logits_and_features(x, progress=False)[0]

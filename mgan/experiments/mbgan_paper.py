@@ -10,7 +10,7 @@ from mgan import data as data_lib
 from mgan.experiments import figures, paper_values
 from mgan.experiments.sweep import Experiment, Point, Row, SVMProtocol
 from mgan.models import MBGAN_PAPER_BATCH
-from mgan.networks import default_layout
+from mgan.nets.networks import default_layout
 
 
 def _steps(ctx):

@@ -20,7 +20,7 @@ import os
 import time
 
 from mgan import config as config_lib
-from mgan import atomic_files
+from mgan.records import atomic_files
 from mgan.training import lock as run_lock
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -27,13 +27,13 @@ from typing import Optional
 
 import numpy as np
 
-from mgan import provenance
-from mgan.atomic_files import atomic_write_json, read_json
 from mgan.config import TrainConfig
 from mgan.data import dataset_info
 from mgan.experiments import published
 from mgan.experiments import runs as runs_lib
 from mgan.experiments.runs import repo_relative
+from mgan.records import provenance
+from mgan.records.atomic_files import atomic_write_json, read_json
 
 POINT_KEY_VERSION = 2  # 2: classifier scores carry the class report (mgan.metrics.class_report)
 

@@ -205,8 +205,8 @@ def _preamble(exp, ctx, results, label):
 
 
 def _precision_line(exp, results):
-    """The precisions of the table's runs (mgan.precision), as recorded by their manifests."""
-    from mgan.precision import describe
+    """The precisions of the table's runs (mgan.nets.precision), as recorded by their manifests."""
+    from mgan.nets.precision import describe
 
     found = sorted({record_precision(r) for v in results["points"].values() for r in v["per_seed"]})
     if not found:

@@ -26,9 +26,9 @@ import time
 
 import numpy as np
 
-from mgan import atomic_files
-from mgan.training import lock as run_lock
 from mgan import data as mdata
+from mgan.records import atomic_files
+from mgan.training import lock as run_lock
 
 CLASSIFIER_DATASETS = tuple(mdata.labelled_image_datasets())
 ARCH_VERSION = 1

@@ -11,7 +11,6 @@ from typing import Callable
 
 import keras
 
-from mgan import networks, precision
 from mgan import config as config_lib
 from mgan.config import TrainConfig
 from mgan.models.base import GANModel
@@ -21,6 +20,7 @@ from mgan.models.kmgan import KMGAN
 from mgan.models.mbgan import MBGAN
 from mgan.models.sagan import SAGAN
 from mgan.models.wgan import WGAN
+from mgan.nets import networks, precision
 
 LABELLED_MODES = ("conditional", "inherit", "single_fake_center")
 
@@ -275,7 +275,7 @@ def build_model(cfg, example_shape, num_classes):
     spec = get_spec(cfg.model)
     if cfg.label_mode in LABELLED_MODES and num_classes < 2:
         raise ValueError(f"label_mode {cfg.label_mode!r} needs a labelled data set; use --label_mode=unlabeled")
-    with precision.policy(cfg.precision):  # layers keep the policy they were built under (mgan.precision)
+    with precision.policy(cfg.precision):  # layers keep the policy they were built under (mgan.nets.precision)
         model = spec.build(cfg, example_shape, num_classes)
         model.compile(d_optimizer=optimizer(cfg, "d"), g_optimizer=optimizer(cfg, "g"), jit_compile=cfg.jit_compile)
     return model

@@ -20,7 +20,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mgan import input_checks, latent
+from mgan.models import input_checks
+from mgan.nets import latent
 
 CLIP_SCOPES = ("all", "kernels")
 _COMPILE_OPTIONS = ("jit_compile", "run_eagerly", "steps_per_execution")
@@ -32,7 +33,7 @@ class GANModel(keras.Model):
     ``train_step(data)`` and ``iteration_passes()``, and add their options to ``get_config``.
 
     Args:
-      generator, discriminator: Keras models (see mgan.networks).
+      generator, discriminator: Keras models (see mgan.nets.networks).
       num_classes: classes of the data (1 for unlabeled data).
       z_dim, noise: noise dimension and distribution (D11).
       seed: seed of the training noise stream (the run seed).
@@ -118,7 +119,7 @@ class GANModel(keras.Model):
         z, y = inputs if isinstance(inputs, (tuple, list)) else (inputs, None)
         return self.generator(self.generator_input(z, y), training=training)
 
-    # ----- input checks, once per call (mgan.input_checks), never inside train_step -------------------------------
+    # ----- input checks, once per call (mgan.models.input_checks), never inside train_step -------------------------------
     @property
     def example_shape(self):
         """The shape of one example of the data (the generator's output)."""

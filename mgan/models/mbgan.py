@@ -17,8 +17,9 @@ Within-batch anchors are the same images as the positives, so D(x_i) is the row-
 import keras
 import tensorflow as tf
 
-from mgan import latent, losses
 from mgan.models.base import GANModel
+from mgan.nets import latent
+from mgan.objectives import losses
 
 PAIR_SAMPLINGS = ("class_matched", "independent", "permute")
 LABEL_MODES = ("conditional", "unlabeled")
@@ -58,7 +59,7 @@ class MBGAN(GANModel):
 
     Args (besides GANModel's): alpha: α of Eq. 4.  margin_reduction: D9, 'mean' | 'sum' over pixels.
       pair_sampling: D21 (see the module docstring).  label_mode: 'conditional' (Eqs. 5-6, G gets z ⊕ onehot(y))
-      or 'unlabeled' (Eqs. 1-2).  n_gen: G steps per iteration (D9: 1).  norm_eps: see mgan.losses.
+      or 'unlabeled' (Eqs. 1-2).  n_gen: G steps per iteration (D9: 1).  norm_eps: see mgan.objectives.losses.
     D's output dimension is K (``feature_dim``).
     """
 

@@ -6,7 +6,7 @@ One ``train_step`` is one *generator* iteration t: ``critic_steps(t)`` critic st
 - WGAN: before each critic step every critic parameter is clipped to [-c, c] (the reference code clips at the start
   of each critic iteration, D8), so the first critic step starts from clipped initial weights and the generator step
   sees the critic right after its last, unclipped update. Critic loss mean D(G(z)) - mean D(x), generator loss
-  -mean D(G(z)) (:mod:`mgan.losses`); RMSprop. 5 critic steps, but 100 for the first 25 generator iterations and for
+  -mean D(G(z)) (:mod:`mgan.objectives.losses`); RMSprop. 5 critic steps, but 100 for the first 25 generator iterations and for
   every 500th (the reference's ``Diters`` rule on ``gen_iterations``).
 - WGAN-GP (``gp_weight`` λ > 0): the critic loss adds λ · mean(||∇D(x̂)|| - 1)² (``losses.gradient_penalty``, a fresh
   α ~ U[0, 1] per example and critic step); 5 critic steps every iteration; no clipping; Adam.
@@ -24,8 +24,9 @@ at index t. The schedule depends on the checkpointed ``iteration`` only, so a re
 import keras
 import tensorflow as tf
 
-from mgan import latent, losses
 from mgan.models.base import GANModel
+from mgan.nets import latent
+from mgan.objectives import losses
 
 
 def critic_steps(iteration, n_critic=5, burst_steps=100, burst_first=25, burst_every=500):

@@ -13,9 +13,10 @@ import time
 import keras
 import tensorflow as tf
 
-from mgan import images, sampling
-from mgan.atomic_files import atomic_write_text
+from mgan import images
 from mgan.errors import NonFiniteLossError, raise_pending_signal
+from mgan.nets import sampling
+from mgan.records.atomic_files import atomic_write_text
 
 
 def _step(model):

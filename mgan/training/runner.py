@@ -12,7 +12,7 @@
 
 Determinism and resume: the batch of iteration t is a pure function of (seed, t) (``mgan.data.make_batches``, started
 at the restored step) and so is its noise (drawn in ``train_step`` from the checkpointed iteration counter,
-``mgan.latent.training_noise``), so the only state is what the checkpoint holds; a resumed run continues exactly where
+``mgan.nets.latent.training_noise``), so the only state is what the checkpoint holds; a resumed run continues exactly where
 the checkpoint was written. With ``deterministic=True`` TF's op determinism is enabled, and a run killed after a
 checkpoint and resumed ends with the same weights as an uninterrupted run.
 """
@@ -23,11 +23,12 @@ import time
 import keras
 import tensorflow as tf
 
-from mgan.training import callbacks, lock as run_lock, manifest as run_manifest
-from mgan import images, models, sampling
+from mgan import images, models
 from mgan import config as config_lib
 from mgan import data as data_lib
 from mgan.errors import ConfigError, NonFiniteLossError, RunError, RunInterrupted, interrupt_exit_code
+from mgan.nets import sampling
+from mgan.training import callbacks, lock as run_lock, manifest as run_manifest
 from mgan.training.checkpoints import RunCheckpoints, checkpoint_steps
 
 

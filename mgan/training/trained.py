@@ -1,6 +1,6 @@
 """The trained model of a finished run (both networks, centers, counters), rebuilt from its manifest's config and
 restored from its final checkpoint. Used where the discriminator matters (MBGAN's SVM protocol); samples need only
-``generator.keras`` (:mod:`mgan.sampling`)."""
+``generator.keras`` (:mod:`mgan.nets.sampling`)."""
 import json
 import os
 

@@ -6,12 +6,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mgan import images, latent, precision
+from mgan import images
 from mgan.errors import InputFileError
+from mgan.nets import latent, precision
 
 
 def call_generator(generator, g_in, sample_bn="inference"):
-    """G(g_in) as float32 (also from a bfloat16 generator, mgan.precision) with BN in inference mode (D22) or with
+    """G(g_in) as float32 (also from a bfloat16 generator, mgan.nets.precision) with BN in inference mode (D22) or with
     batch statistics without touching the moving averages."""
     if sample_bn == "inference":
         return tf.cast(generator(g_in, training=False), tf.float32)

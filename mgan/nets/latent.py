@@ -9,12 +9,12 @@ NOISES = ("uniform01", "uniform11", "normal")
 
 TRAIN_NOISE_SALT = 1  # training iterations: seed pair (seed, TRAIN_NOISE_SALT * 2**40 + t)
 GRID_SALT = 2  # the fixed noise of a run's sample grids
-EVAL_SALT = 3  # samples drawn for evaluation (mgan.sampling.generate)
+EVAL_SALT = 3  # samples drawn for evaluation (mgan.nets.sampling.generate)
 G_STEP_SALT = 4  # fresh noise of the generator steps of MBGAN (Algorithm 1, step 4): index iteration * n_gen + step
 PAIR_SALT = 5  # MBGAN's within-batch anchor choice of iteration t (mgan.models.mbgan.anchor_indices)
 CRITIC_SALT = 6  # WGAN / WGAN-GP critic steps: index iteration * max_critic_steps + step (mgan.models.wgan)
 GP_SALT = 7  # WGAN-GP's mixing weights α, same index as CRITIC_SALT
-INTERP_SALT = 8  # the end points z_l, z_r of interpolation rows (MBGAN Fig. 9, mgan.sampling)
+INTERP_SALT = 8  # the end points z_l, z_r of interpolation rows (MBGAN Fig. 9, mgan.nets.sampling)
 
 
 def check_noise(noise):

@@ -32,7 +32,7 @@ layer as the TF1 MNIST networks do (constant maps before each conv/UpConv, a vec
 it to G with z and to a conditional D with the image only.
 
 ``width`` scales every hidden channel count (the papers' sizes are ``width=1``); tests and tiny runs use
-narrow networks. ``conv_impl='fast'`` uses the drop-in fast layers of :mod:`mgan.layers` (same weights, same
+narrow networks. ``conv_impl='fast'`` uses the drop-in fast layers of :mod:`mgan.nets.layers` (same weights, same
 function); ``'keras'`` the plain Keras layers.
 """
 import re
@@ -40,7 +40,7 @@ import re
 import keras
 from keras import layers
 
-from mgan.precision import OUTPUT_DTYPE
+from mgan.nets.precision import OUTPUT_DTYPE
 
 LAYOUTS = {
     # name: (generator projection or None (z reshaped to 1x1), generator UpConvs, discriminator convs, data HxW)
@@ -110,7 +110,7 @@ def _conv_classes(conv_impl):
     if conv_impl == "keras":
         return layers.Conv2D, layers.Conv2DTranspose
     if conv_impl == "fast":
-        from mgan import layers as fast_layers
+        from mgan.nets import layers as fast_layers
         return fast_layers.FastConv2D, fast_layers.FastConv2DTranspose
     raise ValueError(f"unknown conv_impl {conv_impl!r}; valid: ['fast', 'keras']")
 
@@ -174,7 +174,7 @@ def _g_act(cfg, name):
 
 
 # The layers whose outputs leave a network (G's tanh, D's head) and SAGAN's spectral-norm wrappers compute in
-# OUTPUT_DTYPE (float32) under every precision (mgan.precision): generated images and features are float32, and the
+# OUTPUT_DTYPE (float32) under every precision (mgan.nets.precision): generated images and features are float32, and the
 # power iteration and the normalized kernel it writes back stay float32. Under float32 nothing changes.
 
 
@@ -190,7 +190,7 @@ def _attention(cfg, h, attn_res, spectral_norm, done):
     """h followed by SAGAN's self-attention block if h is the first feature map of resolution ``attn_res``."""
     if done or not attn_res or h.shape[1] != attn_res:
         return h, done
-    from mgan.layers import SelfAttention
+    from mgan.nets.layers import SelfAttention
     block = SelfAttention(spectral_norm=spectral_norm, kernel_initializer=_init(cfg), name=f"attention{attn_res}")
     return block(h), True
 
