@@ -15,7 +15,7 @@ import sys
 from absl import app, flags, logging
 
 from mgan.config import PRECISIONS
-from mgan.experiments import ie_classification as ie
+from mgan.experiments.ie import classification as ie
 from mgan.experiments.runs import DEFAULT_RUNS_DIR, REPO_ROOT
 from mgan.models.metric_classifier import LOSSES, NETS
 from mgan.objectives import losses

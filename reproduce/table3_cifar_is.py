@@ -16,7 +16,10 @@ kmgan_table_cifar_is.py, shared); MLGAN-clipping shows its paper value only (MET
 """
 import sys
 
-from mgan.experiments import cli, dmgan_baselines, figures, kmgan_paper, paper_values
+from mgan.experiments import cli, figures
+from mgan.experiments.dmgan import paper_values
+from mgan.experiments.dmgan import baselines as dmgan_baselines
+from mgan.experiments.kmgan import paper as kmgan_paper
 from mgan.experiments.sweep import Experiment, Point, Row
 
 PAPER_DATASET = "cifar10"

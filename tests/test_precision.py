@@ -16,7 +16,8 @@ from mgan.config import TrainConfig, validate
 from mgan.errors import ConfigError, PrecisionMismatchError, UserError, report_user_errors
 from mgan.experiments import runs
 from mgan.nets import precision, sampling
-from mgan.training import trained as run_model, runner, timing
+from mgan.training import runner, timing
+from mgan.training import trained as run_model
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHAPE = (32, 32, 3)

@@ -12,7 +12,8 @@ import sys
 
 import pytest
 
-from mgan.experiments import paper_values, runs as runs_lib
+from mgan.experiments import runs as runs_lib
+from mgan.experiments.dmgan import paper_values
 from reproduce_helpers import (REPO, assert_figure, load_script, published_files, run, run_scripts, table_rows,
                                training_runs)
 

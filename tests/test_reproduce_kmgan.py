@@ -10,7 +10,8 @@ import os
 import numpy as np
 import pytest
 
-from mgan.experiments import paper_values, runs as runs_lib
+from mgan.experiments import runs as runs_lib
+from mgan.experiments.kmgan import paper_values
 from reproduce_helpers import (assert_fails_without_celeba, assert_figure, assert_no_machine_paths, load_script,
                                run, run_scripts, training_runs,
                                table_rows, write_celeba_stand_in)
@@ -36,8 +37,8 @@ def _config(env, res, label):
 
 
 def test_fig2_features_at_every_kept_checkpoint_on_the_synthetic_stand_in(reproduce_env):
+    from mgan.experiments.kmgan import figures as kmgan_figures
     from mgan.training import trained as run_model
-    from mgan.experiments import kmgan_figures
 
     res, out = run(reproduce_env, "kmgan_fig2_synthetic_features", dataset=None)
     assert res["data"]["used"] == "synthetic" and not res["data"]["substitute"]
@@ -91,7 +92,7 @@ def test_fig4_shares_the_clipped_run_and_trains_without_clipping(reproduce_env, 
 
 
 def test_fig5_class_frequencies_from_a_three_conv_classifier(reproduce_env, results):
-    from mgan.experiments import kmgan_figures
+    from mgan.experiments.kmgan import figures as kmgan_figures
     from mgan.metrics import classifier
 
     res = results["kmgan_fig5_fashion_class_frequency"]["results"]

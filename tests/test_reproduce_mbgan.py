@@ -10,7 +10,8 @@ import os
 import numpy as np
 import pytest
 
-from mgan.experiments import paper_values, runs as runs_lib
+from mgan.experiments import runs as runs_lib
+from mgan.experiments.mbgan import paper_values
 from reproduce_helpers import (assert_fails_without_celeba, assert_no_machine_paths, run, run_scripts,
                                table_rows, write_celeba_stand_in)
 

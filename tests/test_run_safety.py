@@ -23,7 +23,8 @@ from mgan.config import TrainConfig
 from mgan.data import DataUnavailableError, load_dataset
 from mgan.errors import CheckpointError, ConfigError, InputFileError, RunError, RunLockedError, describe_os_error
 from mgan.nets import sampling
-from mgan.training import callbacks, lock as run_lock, runner
+from mgan.training import callbacks, runner
+from mgan.training import lock as run_lock
 
 TINY = dict(model="dmgan", dataset="digits", width=0.0625, feature_dim=8, z_dim=6, batch_size=16,
             checkpoint_every=2, sample_every=0, log_every=1, progress=False, deterministic=True)

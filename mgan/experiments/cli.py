@@ -22,8 +22,8 @@ from absl import app, flags, logging
 
 from mgan.config import PRECISIONS, TrainConfig
 from mgan.data import labelled_image_datasets
-from mgan.experiments import runs as runs_lib
 from mgan.experiments import scales
+from mgan.experiments import runs as runs_lib
 
 METRIC_CHOICES = ["inception", "classifier"]
 

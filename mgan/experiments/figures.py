@@ -185,8 +185,8 @@ class Panel:
 
 def real_grid(dataset, data_dir=None, rows=8, cols=8, seed=0):
     """An 8x8 grid of training images of ``dataset`` (a fixed seeded choice), uint8, as a run's sample grid."""
-    from mgan import data as data_lib
     from mgan import images
+    from mgan import data as data_lib
 
     ds = data_lib.load_dataset(dataset, split="train", data_dir=data_dir)
     idx = np.random.default_rng(seed).choice(ds.n, rows * cols, replace=False)

@@ -46,8 +46,8 @@ def repo_relative(path):
 
 def canonical_config(cfg):
     """The result-relevant fields of ``cfg``, with 'auto' fields resolved, as a plain dict."""
-    from mgan import data as data_lib
     from mgan import models
+    from mgan import data as data_lib
 
     spec = data_lib.dataset_info(cfg.dataset)
     resolved = models.resolve(cfg, tuple(spec.example_shape))

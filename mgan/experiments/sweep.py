@@ -158,8 +158,8 @@ def _seed_config(point, seed):
 
 def check_inputs(exp, ctx):
     """Fail fast (before any training) when the data or the metric's network is missing. Returns the network."""
-    from mgan import data as data_lib
     from mgan import metrics
+    from mgan import data as data_lib
 
     labels = [p.label for p in exp.points]
     dup = {lab for lab in labels if labels.count(lab) > 1}

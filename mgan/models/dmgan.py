@@ -3,8 +3,8 @@ import keras
 import tensorflow as tf
 
 from mgan.models.base import GANModel
-from mgan.objectives import centers as centers_lib
 from mgan.objectives import losses
+from mgan.objectives import centers as centers_lib
 
 LABEL_MODES = ("conditional", "inherit", "single_fake_center", "unlabeled")
 CENTER_FEATURES = ("pre_update", "recomputed")

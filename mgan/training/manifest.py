@@ -5,9 +5,9 @@ import os
 import sys
 import time
 
+from mgan import models
 from mgan import config as config_lib
 from mgan import data as data_lib
-from mgan import models
 from mgan.errors import PrecisionMismatchError, RunError
 from mgan.records import portable_paths, provenance
 from mgan.records.atomic_files import atomic_write_json, read_json

@@ -28,7 +28,9 @@ from mgan import config as config_lib
 from mgan import data as data_lib
 from mgan.errors import ConfigError, NonFiniteLossError, RunError, RunInterrupted, interrupt_exit_code
 from mgan.nets import sampling
-from mgan.training import callbacks, lock as run_lock, manifest as run_manifest
+from mgan.training import callbacks
+from mgan.training import lock as run_lock
+from mgan.training import manifest as run_manifest
 from mgan.training.checkpoints import RunCheckpoints, checkpoint_steps
 
 

@@ -30,8 +30,8 @@ def load_trained_model(run_dir):
 def restore_newest(run_dir, manifest):
     """(compiled model of the run restored from its newest intact checkpoint, its step); InputFileError when the run
     has no checkpoint."""
-    from mgan import data as data_lib
     from mgan import models
+    from mgan import data as data_lib
     from mgan.config import config_from_record
     from mgan.training.checkpoints import RunCheckpoints
 

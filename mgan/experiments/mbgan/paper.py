@@ -7,7 +7,8 @@ baseline (unconditional, D29). MBGAN is conditional unless the data set has no l
 from absl import flags
 
 from mgan import data as data_lib
-from mgan.experiments import figures, paper_values
+from mgan.experiments import figures
+from mgan.experiments.mbgan import paper_values
 from mgan.experiments.sweep import Experiment, Point, Row, SVMProtocol
 from mgan.models import MBGAN_PAPER_BATCH
 from mgan.nets.networks import default_layout

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mgan.errors import RunError
-from mgan.experiments import ie_report, published
-from mgan.experiments.ie_report import ABSTRACT_CLAIM, PLOT_DATASET, PLOT_FEATURE_DIM, PLOT_NET
+from mgan.experiments import published
+from mgan.experiments.ie import report as ie_report
+from mgan.experiments.ie.report import ABSTRACT_CLAIM, PLOT_DATASET, PLOT_FEATURE_DIM, PLOT_NET
 from mgan.records import provenance
 from mgan.records.atomic_files import atomic_save_npz, read_json
 from mgan.training import lock as run_lock
@@ -140,7 +141,7 @@ def _scoring(ctx):
 def _point(ctx, job, data, index, total):
     """Train (or resume) and score one point; a finished point is read back. (A point whose checkpoints are complete
     but whose record is missing is restored, not retrained, and scored.)"""
-    from mgan.experiments import ie_points
+    from mgan.experiments.ie import points as ie_points
 
     dataset, net, loss, seed, feature_dim = job
     cfg = point_config(ctx, dataset, net, loss, seed, feature_dim, data.identity)
@@ -179,7 +180,7 @@ def run(ctx):
     records = []
     for i, job in enumerate(jobs, 1):
         if job[0] not in cache:
-            from mgan.experiments import ie_points
+            from mgan.experiments.ie import points as ie_points
 
             cache[job[0]] = ie_points.load_split(job[0], ctx.data_dir)
         records.append(_point(ctx, job, cache[job[0]], i, len(jobs)))

@@ -1,5 +1,5 @@
 """Training and scoring one point of the IE-loss experiment with Keras ``fit`` (see
-:mod:`mgan.experiments.ie_classification`)."""
+:mod:`mgan.experiments.ie.classification`)."""
 import time
 from dataclasses import dataclass
 
