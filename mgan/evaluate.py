@@ -21,7 +21,8 @@ from mgan.data import image_datasets
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("npz", None, "npz with uint8 images under key 'x' (the python -m mgan.sample schema).")
-flags.DEFINE_string("run", None, "training run directory; samples are generated with mgan.nets.sampling.generate_from_run.")
+flags.DEFINE_string("run", None, "training run directory; samples are generated with "
+                    "mgan.training.trained.generate_from_run.")
 flags.DEFINE_enum("metric", "inception", ["inception", "classifier"],
                   "inception: IS/FID with tfgan/eval/inception/1; classifier: classifier score / FD with a small "
                   "per-data-set CNN (never reported as IS/FID).")

@@ -147,7 +147,7 @@ def test_evaluate_cli_bad_flags_fail_fast_with_choices(tmp_path):
 @pytest.mark.slow
 def test_evaluate_cli_run_scores_generate_from_run_samples(digits_net, cache_root, tmp_path, evaluate_cli):
     from mgan.config import TrainConfig
-    from mgan.nets import sampling
+    from mgan.training import trained
     from mgan.training import runner
 
     run = tmp_path / "run"
@@ -160,7 +160,7 @@ def test_evaluate_cli_run_scores_generate_from_run_samples(digits_net, cache_roo
     res = json.loads(out.read_text())
     assert res["protocol"]["samples"]["run_dir"] == str(run) and res["protocol"]["samples"]["seed"] == 1
     assert res["protocol"]["n_samples"] == 60 and res["classifier_fd_tfgan"] is None
-    x, _ = sampling.generate_from_run(str(run), 60, seed=1)
+    x, _ = trained.generate_from_run(str(run), 60, seed=1)
     expected = metrics.score_images(x, metric="classifier", dataset="digits", is_splits=3, network=digits_net,
                                     fid_ref_split="train", cache_root=cache_root, progress=False, cross_check=False)
     assert res["classifier_score_mean"] == pytest.approx(expected["classifier_score_mean"], rel=1e-9)

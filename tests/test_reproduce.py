@@ -14,6 +14,7 @@ import pytest
 
 from mgan.experiments import runs as runs_lib
 from mgan.experiments.dmgan import paper_values
+from mgan.training import manifest as run_manifest
 from reproduce_helpers import (REPO, assert_figure, load_script, published_files, run, run_scripts, table_rows,
                                training_runs)
 
@@ -277,7 +278,7 @@ def test_study_of_readings_runs_each_reading_with_its_flags_and_reports_the_clas
     assert list(res["points"]) == want
     for label, pt in res["points"].items():
         model, overrides, _ = study.READINGS[pt["meta"]["reading"]]
-        cfg = runs_lib.read_manifest(runs_lib.run_dir_of(pt["per_seed"][0], env["runs"]))["config"]
+        cfg = run_manifest.read(runs_lib.run_dir_of(pt["per_seed"][0], env["runs"]))["config"]
         assert cfg["model"] == model and cfg["width"] == pt["meta"]["width"]
         assert all(cfg[k] == v for k, v in overrides.items()), (label, overrides)
         assert pt["aggregate"]["class_report_mean"]["classes_covered"] >= 1
@@ -354,7 +355,7 @@ def test_sweep_split_over_two_concurrent_workers_then_assembled(env, results):
         res, _ = run(env, "fig6_cifar_gamma_is", out, "--seeds=3")
     assert trained == [] and res["counts"] == {"skipped": 4, "trained": 0, "reused_run": 0}
     for p in res["points"].values():
-        m = runs_lib.read_manifest(runs_lib.run_dir_of(p["per_seed"][0], env["runs"]))
+        m = run_manifest.read(runs_lib.run_dir_of(p["per_seed"][0], env["runs"]))
         assert len(m["segments"]) == 1  # trained exactly once
     assert os.path.exists(os.path.join(out, "table.md")) and os.path.exists(os.path.join(out, "fig6_is_vs_gamma.png"))
     r = subprocess.run([sys.executable, script, *args, "--shard=2/2"], capture_output=True, text=True, timeout=120)

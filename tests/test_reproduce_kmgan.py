@@ -12,6 +12,7 @@ import pytest
 
 from mgan.experiments import runs as runs_lib
 from mgan.experiments.kmgan import paper_values
+from mgan.training import manifest as run_manifest
 from reproduce_helpers import (assert_fails_without_celeba, assert_figure, assert_no_machine_paths, load_script,
                                run, run_scripts, training_runs,
                                table_rows, write_celeba_stand_in)
@@ -33,12 +34,12 @@ def _run_dir(env, res, label):
 
 
 def _config(env, res, label):
-    return runs_lib.read_manifest(_run_dir(env, res, label))["config"]
+    return run_manifest.read(_run_dir(env, res, label))["config"]
 
 
 def test_fig2_features_at_every_kept_checkpoint_on_the_synthetic_stand_in(reproduce_env):
     from mgan.experiments.kmgan import figures as kmgan_figures
-    from mgan.training import trained as run_model
+    from mgan.training import trained
 
     res, out = run(reproduce_env, "kmgan_fig2_synthetic_features", dataset=None)
     assert res["data"]["used"] == "synthetic" and not res["data"]["substitute"]
@@ -51,7 +52,7 @@ def test_fig2_features_at_every_kept_checkpoint_on_the_synthetic_stand_in(reprod
     x, y = kmgan_figures.probe_set("synthetic")
     assert x.shape == (1000, 100) and np.bincount(y).tolist() == [250] * 4
     snaps = kmgan_figures.feature_snapshots(_run_dir(reproduce_env, res, "kmgan"), x)
-    model, _ = run_model.load_trained_model(_run_dir(reproduce_env, res, "kmgan"))
+    model, _ = trained.load_trained_model(_run_dir(reproduce_env, res, "kmgan"))
     np.testing.assert_allclose(snaps[-1][1], model.discriminator(x, training=False).numpy(), rtol=1e-5, atol=1e-6)
     assert np.abs(snaps[0][1] - snaps[-1][1]).max() > 1e-6 and snaps[0][1].shape == (1000, 500)
     dc = kmgan_figures.feature_snapshots(_run_dir(reproduce_env, res, "dcgan"), x)

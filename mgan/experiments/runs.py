@@ -22,6 +22,7 @@ import time
 from mgan import config as config_lib
 from mgan.records import atomic_files
 from mgan.training import lock as run_lock
+from mgan.training import manifest as run_manifest
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_RUNS_DIR = os.path.join(REPO_ROOT, "runs")
@@ -80,16 +81,8 @@ def run_dir_of(record, runs_dir=None):
     return os.path.join(os.path.abspath(runs_dir or DEFAULT_RUNS_DIR), os.path.basename(record["run"]["dir"]))
 
 
-def read_manifest(path):
-    try:
-        with open(os.path.join(path, "manifest.json"), encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, json.JSONDecodeError):
-        return None
-
-
 def is_complete(path):
-    m = read_manifest(path)
+    m = run_manifest.read_if_intact(path)
     return bool(m and m.get("status") == "complete" and m.get("step", -1) >= m.get("total_steps", 1)
                 and os.path.exists(os.path.join(path, "generator.keras")))
 
@@ -137,7 +130,3 @@ def manifest_facts(manifest):
         "device": manifest.get("device"), "versions": manifest.get("versions"),
         "git_commit": manifest.get("git_commit"), "created": manifest.get("created"),
     }
-
-
-def config_from_dict(d):
-    return config_lib.config_from_record(d)

@@ -34,6 +34,7 @@ from mgan.experiments import runs as runs_lib
 from mgan.experiments.runs import repo_relative
 from mgan.records import provenance
 from mgan.records.atomic_files import atomic_write_json, read_json
+from mgan.training import manifest as run_manifest
 
 POINT_KEY_VERSION = 2  # 2: classifier scores carry the class report (mgan.metrics.class_report)
 
@@ -194,7 +195,7 @@ def _run_point(point, seed, ctx, network, svm=None):
         fid_ref_split=ctx.ref_split, network=network, data_dir=ctx.data_dir or None, progress=False)
     svm_res = _svm_score(run_dir, ctx, svm) if svm is not None else None
     t_score = time.time() - t1
-    manifest = runs_lib.read_manifest(run_dir)
+    manifest = run_manifest.read_if_intact(run_dir)
     summary = summarize_scores(res) if res is not None else dict(UNSCORED)
     if svm_res is not None:
         summary.update(svm_accuracy=svm_res["accuracy"], svm_feature_dim=svm_res["feature_dim"], svm_C=svm_res["C"])
@@ -219,8 +220,8 @@ def _timed_configs(want, seed0, ctx):
     """The run configs of the timed points, at the timing batch size of 64."""
     cfgs = []
     for lab, _ in want:
-        manifest = runs_lib.read_manifest(runs_lib.run_dir_of(seed0[lab], ctx.runs_dir))
-        cfgs.append(runs_lib.config_from_dict(manifest["config"]).replace(batch_size=64, out=""))
+        manifest = run_manifest.read_if_intact(runs_lib.run_dir_of(seed0[lab], ctx.runs_dir))
+        cfgs.append(run_manifest.recorded_config(manifest).replace(batch_size=64, out=""))
     return cfgs
 
 
@@ -330,7 +331,7 @@ def _copy_manifests(exp, ctx, per_point):
     for p in exp.points:
         for rec in per_point[p.label]:
             copy = os.path.join(ctx.out, "manifests", f"{p.label}__seed{rec['seed']}.json")
-            m = runs_lib.read_manifest(runs_lib.run_dir_of(rec, ctx.runs_dir)) or _read_point(copy)
+            m = run_manifest.read_if_intact(runs_lib.run_dir_of(rec, ctx.runs_dir)) or _read_point(copy)
             if m:  # the run's manifest, or (run not on this machine) the published copy, made path-free
                 atomic_write_json(copy, published.portable_manifest(m, published.roots(ctx)))
 

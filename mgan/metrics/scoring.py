@@ -23,11 +23,11 @@ from mgan import data as mdata
 from mgan.errors import InputFileError
 from mgan.metrics import classifier, inception
 from mgan.metrics.class_report import class_report
-from mgan.nets import sampling
-from mgan.records import provenance
-from mgan.records.atomic_files import atomic_save_npz
 from mgan.metrics.scores import (activation_statistics, frechet_distance_from_stats,
                                  frechet_distance_with_cross_check, inception_score_per_split)
+from mgan.records import provenance
+from mgan.records.atomic_files import atomic_save_npz
+from mgan.training import trained
 
 METRICS = ("inception", "classifier")
 
@@ -283,9 +283,10 @@ def score_npz(path, metric="inception", dataset=None, n=None, **kwargs):
 
 
 def score_run(run_dir, n=50000, metric="inception", dataset=None, seed=0, **kwargs):
-    """Generate n samples from a training run (`mgan.nets.sampling.generate_from_run`) and score them."""
-    x, y = sampling.generate_from_run(run_dir, int(n), seed=seed)
+    """Generate n samples from a training run (`mgan.training.trained.generate_from_run`) and score them."""
+    x, y = trained.generate_from_run(run_dir, int(n), seed=seed)
     extra = dict(kwargs.pop("extra_protocol", None) or {})
     extra["samples"] = {"run_dir": os.path.abspath(os.fspath(run_dir)), "n": int(n), "seed": int(seed),
-                        "generator": "mgan.nets.sampling.generate_from_run (final checkpoint unless the run says otherwise)"}
+                        "generator": "mgan.training.trained.generate_from_run (final checkpoint unless the run says "
+                                     "otherwise)"}
     return score_images(np.asarray(x), metric=metric, dataset=dataset, extra_protocol=extra, labels=y, **kwargs)

@@ -128,14 +128,12 @@ def sweep_experiment(ctx, script, title, param, values, claims, reductions, poin
 
 def grad_norm_summary(run_dir):
     """First, smallest (and where) and last logged G gradient norm of a run, and the logging window."""
-    import json
-    import os
+    from mgan.training import manifest as run_manifest
 
     rows = [r for r in figures.read_metrics_log(run_dir) if "g_grad_norm" in r]
     if not rows:
         return None
-    with open(os.path.join(run_dir, "manifest.json"), encoding="utf-8") as f:
-        window = json.load(f)["config"].get("log_every")
+    window = run_manifest.read(run_dir, required=True)["config"].get("log_every")
     low = min(rows, key=lambda r: r["g_grad_norm"])
     tail = [r["g_grad_norm"] for r in rows[-max(1, len(rows) // 10):]]
     return {"first": rows[0]["g_grad_norm"], "min": low["g_grad_norm"], "min_step": low["step"],
