@@ -10,6 +10,7 @@ import pytest
 
 from mgan import metrics
 from mgan.metrics import classifier
+from mgan.records.checksums import sha256_file
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FORBIDDEN = re.compile(r"\bIS\b|FID|Inception")
@@ -38,7 +39,7 @@ def test_digits_classifier_trains_caches_and_reports_accuracy(digits_net):
     assert digits_net.test_accuracy > 0.9
     info = json.load(open(digits_net.json_path))
     assert info["test_accuracy"] == digits_net.test_accuracy and info["seed"] == 0
-    assert info["keras_sha256"] == classifier.sha256_file(digits_net.keras_path) == digits_net.checksum
+    assert info["keras_sha256"] == sha256_file(digits_net.keras_path) == digits_net.checksum
     assert info["train_data"]["source"].startswith("sklearn") and "held-out" in info["test_data"]["split"]
     assert info["n_train"] + info["test_data"]["n"] == 1797
     assert info["settings"]["epochs"] == classifier.DEFAULT_SETTINGS["digits"]["epochs"]

@@ -14,13 +14,12 @@ Fig. 6's γ = 1.0 points whenever the settings match: the second script finds th
 resumes where its last checkpoint was written) and returns the run directory. A finished run (manifest status
 'complete', generator.keras present, same length) is returned without building anything.
 """
-import hashlib
-import json
 import os
 import time
 
 from mgan import config as config_lib
 from mgan.records import atomic_files
+from mgan.records.checksums import key_hash
 from mgan.training import lock as run_lock
 from mgan.training import manifest as run_manifest
 
@@ -65,8 +64,7 @@ def canonical_config(cfg):
 
 
 def run_key(cfg):
-    blob = json.dumps({"key_version": KEY_VERSION, "config": canonical_config(cfg)}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:KEY_LENGTH]
+    return key_hash({"key_version": KEY_VERSION, "config": canonical_config(cfg)}, KEY_LENGTH)
 
 
 def run_dir(cfg, runs_dir=None):

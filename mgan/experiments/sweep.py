@@ -17,7 +17,6 @@ rows that compare them with the paper, and the figures. :func:`run` then
 Progress lines say which point of how many is running and the elapsed time.
 """
 import datetime
-import hashlib
 import json
 import os
 import sys
@@ -34,6 +33,7 @@ from mgan.experiments import runs as runs_lib
 from mgan.experiments.runs import repo_relative
 from mgan.records import provenance
 from mgan.records.atomic_files import atomic_write_json, read_json
+from mgan.records.checksums import key_hash
 from mgan.training import manifest as run_manifest
 
 POINT_KEY_VERSION = 2  # 2: classifier scores carry the class report (mgan.metrics.class_report)
@@ -138,8 +138,7 @@ def point_key(run_key, ctx, network_sha, svm=None):
         key["svm"] = svm.key()
     if network_sha == "unscored":
         key = {"v": POINT_KEY_VERSION, "run": run_key, "scored": False}
-    blob = json.dumps(key, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return key_hash(key, 16)
 
 
 def point_path(out, label, seed):
@@ -242,8 +241,8 @@ def _timing(exp, ctx, per_point):
     path = os.path.join(ctx.out, "points", "timing.json")
     seed0 = {lab: recs[0] for lab, recs in per_point.items() if recs}
     want = [(lab, seed0[lab]["run"]["key"]) for lab in exp.timing if lab in seed0]
-    key = hashlib.sha256(json.dumps({"points": want, "warmup": ctx.scale.timing_warmup,
-                                     "iters": ctx.scale.timing_iters}).encode()).hexdigest()[:16]
+    key = key_hash({"points": want, "warmup": ctx.scale.timing_warmup, "iters": ctx.scale.timing_iters}, 16,
+                   sort_keys=False)  # as it always was: timing.json files keep their keys
     old = _read_point(path)
     if old and old.get("key") == key:
         _log(f"[{exp.script}] timing: done before ({repo_relative(path)}), skipped")

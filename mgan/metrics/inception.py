@@ -40,6 +40,7 @@ import numpy as np
 
 from mgan.errors import UserError
 from mgan.images import uint8_to_unit
+from mgan.records.checksums import sha256_file
 
 INCEPTION_TFHUB = "https://tfhub.dev/tensorflow/tfgan/eval/inception/1"
 INCEPTION_NAME = "tfgan/eval/inception/1"
@@ -121,9 +122,7 @@ def directory_checksum(path):
     h = hashlib.sha256()
     for rel in sorted(f.replace(os.sep, "/") for f in files):
         h.update(rel.encode() + b"\0")
-        with open(os.path.join(path, rel), "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
+        sha256_file(os.path.join(path, rel), h)
         h.update(b"\0")
     return h.hexdigest()
 

@@ -8,8 +8,6 @@ centers, BN statistics and optimizer state at every Keras epoch of ``checkpoint_
 restarts at the checkpoint's step) and its result in ``<out>/points/<label>.json`` (written atomically; a finished
 point is never retrained). The table and figure are rebuilt from the points of this invocation.
 """
-import hashlib
-import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -22,6 +20,7 @@ from mgan.experiments.ie import report as ie_report
 from mgan.experiments.ie.report import ABSTRACT_CLAIM, PLOT_DATASET, PLOT_FEATURE_DIM, PLOT_NET
 from mgan.records import provenance
 from mgan.records.atomic_files import atomic_save_npz, read_json
+from mgan.records.checksums import key_hash
 from mgan.training import lock as run_lock
 
 DATASETS = ("mnist", "fashion_mnist", "cifar10")
@@ -104,7 +103,7 @@ def point_config(ctx, dataset, net, loss, seed, feature_dim, data_identity):
 
 
 def point_label(cfg):
-    key = hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:10]
+    key = key_hash(cfg, 10)
     return f"{cfg['dataset']}-{cfg['net']}-{cfg['loss']}-f{cfg['feature_dim']}-s{cfg['seed']}-{key}"
 
 
