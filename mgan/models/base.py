@@ -20,6 +20,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from mgan.errors import check_choice
 from mgan.models import input_checks
 from mgan.nets import latent
 
@@ -46,9 +47,8 @@ class GANModel(keras.Model):
     def __init__(self, generator, discriminator, *, num_classes, z_dim, noise, seed=0, conditional=False, clip=0.0,
                  clip_scope="all", **kwargs):
         super().__init__(**kwargs)
-        latent.check_noise(noise)
-        if clip_scope not in CLIP_SCOPES:
-            raise ValueError(f"unknown clip_scope {clip_scope!r}; valid: {list(CLIP_SCOPES)}")
+        check_choice("noise", noise, latent.NOISES)
+        check_choice("clip_scope", clip_scope, CLIP_SCOPES)
         self.generator = generator
         self.discriminator = discriminator
         self.num_classes = int(num_classes)

@@ -2,6 +2,7 @@
 import keras
 import tensorflow as tf
 
+from mgan.errors import check_choice
 from mgan.models.base import GANModel
 from mgan.objectives import losses
 from mgan.objectives import centers as centers_lib
@@ -9,11 +10,6 @@ from mgan.objectives import centers as centers_lib
 LABEL_MODES = ("conditional", "inherit", "single_fake_center", "unlabeled")
 CENTER_FEATURES = ("pre_update", "recomputed")
 D_BATCHES = ("separate", "joint")  # METHODS D13: D(x) and D(G(z)) as two calls, or one call on the concatenation
-
-
-def _check_choice(name, value, valid):
-    if value not in valid:
-        raise ValueError(f"unknown {name} {value!r}; valid: {list(valid)}")
 
 
 @keras.saving.register_keras_serializable(package="mgan")
@@ -36,10 +32,10 @@ class DMGAN(GANModel):
     def __init__(self, generator, discriminator, *, lam, gamma, weight_adaption=False, label_mode="conditional",
                  center_features="pre_update", norm_eps=losses.NORM_EPS, wa_eps=losses.WA_EPS, ip_norm="squared",
                  wa_normalize=False, d_batches="separate", n_gen=1, **kwargs):
-        _check_choice("label_mode", label_mode, LABEL_MODES)
-        _check_choice("center_features", center_features, CENTER_FEATURES)
-        _check_choice("ip_norm", ip_norm, losses.IP_NORMS)
-        _check_choice("d_batches", d_batches, D_BATCHES)
+        check_choice("label_mode", label_mode, LABEL_MODES)
+        check_choice("center_features", center_features, CENTER_FEATURES)
+        check_choice("ip_norm", ip_norm, losses.IP_NORMS)
+        check_choice("d_batches", d_batches, D_BATCHES)
         if int(n_gen) < 1:
             raise ValueError(f"n_gen must be >= 1 (generator steps per iteration), got {n_gen}")
         super().__init__(generator, discriminator, conditional=(label_mode == "conditional"), **kwargs)

@@ -190,7 +190,7 @@ class WGAN(GANModel):
     def penalty_alpha(self, batch_size, step):
         """WGAN-GP's α ~ U[0, 1], one per example, of critic step ``step`` (stream ``latent.GP_SALT``)."""
         index = self.iteration * self.max_critic_steps + tf.cast(step, tf.int64)
-        pair = tf.stack([tf.cast(self.seed, tf.int64), latent.GP_SALT * (1 << 40) + index])
+        pair = latent.seed_pair(self.seed, latent.GP_SALT, index)
         return tf.random.stateless_uniform(tf.reshape(tf.cast(batch_size, tf.int32), [1]), pair)
 
     def generator_step(self, batch_size):

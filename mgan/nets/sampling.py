@@ -6,7 +6,10 @@ import numpy as np
 import tensorflow as tf
 
 from mgan import images
+from mgan.errors import check_choice
 from mgan.nets import latent
+
+SAMPLE_BNS = ("inference", "batch")  # D22
 
 
 def call_generator(generator, g_in, sample_bn="inference"):
@@ -14,8 +17,7 @@ def call_generator(generator, g_in, sample_bn="inference"):
     batch statistics without touching the moving averages."""
     if sample_bn == "inference":
         return tf.cast(generator(g_in, training=False), tf.float32)
-    if sample_bn != "batch":
-        raise ValueError(f"unknown sample_bn {sample_bn!r}; valid: ['inference', 'batch']")
+    check_choice("sample_bn", sample_bn, SAMPLE_BNS)
     saved = [v.numpy() for v in generator.non_trainable_variables]
     try:
         return tf.cast(generator(g_in, training=True), tf.float32)
@@ -32,12 +34,12 @@ def generate(generator, n, *, z_dim, noise, num_classes, conditional, seed, batc
     """
     xs = []
     if conditional and labels is None:
-        labels = tf.random.stateless_uniform([n], [seed, latent.EVAL_SALT + 100], 0, num_classes,
+        labels = tf.random.stateless_uniform([n], latent.seed_pair(seed, latent.EVAL_LABEL_SALT), 0, num_classes,
                                              dtype=tf.int32).numpy()
     bar = keras.utils.Progbar(n, unit_name="sample") if progress else None
     for i, start in enumerate(range(0, n, batch_size)):
         b = min(batch_size, n - start)
-        z = latent.sample_noise([b, z_dim], noise, [seed, latent.EVAL_SALT * 1_000_003 + i])
+        z = latent.sample_noise([b, z_dim], noise, latent.seed_pair(seed, latent.EVAL_SALT, i, latent.EVAL_STRIDE))
         y = None if labels is None else tf.constant(labels[start:start + b], tf.int32)
         out = call_generator(generator, latent.generator_input(z, y, num_classes, conditional), sample_bn).numpy()
         xs.append(out)
@@ -65,7 +67,8 @@ def grid_inputs(cfg_like, num_classes, conditional):
     """Fixed noise (and labels) for a run's sample grids: 10x10 with one class per row when conditional, else 8x8."""
     rows = min(num_classes, 10) if conditional else 8
     cols = 10 if conditional else 8
-    z = latent.sample_noise([rows * cols, cfg_like["z_dim"]], cfg_like["noise"], [cfg_like["seed"], latent.GRID_SALT])
+    z = latent.sample_noise([rows * cols, cfg_like["z_dim"]], cfg_like["noise"],
+                            latent.seed_pair(cfg_like["seed"], latent.GRID_SALT))
     y = np.repeat(np.arange(rows), cols).astype(np.int32) if conditional else None
     return z, y, rows, cols
 

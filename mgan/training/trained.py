@@ -135,7 +135,8 @@ def run_interpolation_grid(run_dir, rows=8, steps=10, seed=0):
     0)."""
     generator, manifest = load_run(run_dir)
     cfg = manifest["config"]
-    ends = latent.sample_noise([2 * rows, cfg["z_dim"]], cfg["noise"], [seed, latent.INTERP_SALT]).numpy()
+    ends = latent.sample_noise([2 * rows, cfg["z_dim"]], cfg["noise"], latent.seed_pair(seed, latent.INTERP_SALT))
+    ends = ends.numpy()
     z = tf.constant(sampling.interpolation_inputs(ends[:rows], ends[rows:], steps))
     conditional = manifest["model"]["conditional"]
     y = tf.zeros([z.shape[0]], tf.int32) if conditional else None
