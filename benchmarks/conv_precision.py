@@ -1,14 +1,15 @@
 """Where a bfloat16 training step loses its speed-up: the forward convolution and its two gradients, timed apart, in
 float32 and bfloat16, at the largest conv of the DMGAN networks (D conv1 at batch 64: 16x16x64 -> 8x8x128, 5x5,
-stride 2, 'same'; `mgan.training.timing.largest_conv`). Native ops (`tf.nn.conv2d` and its `conv2d_backprop_*`), each in its
-own `tf.function`, interleaved round after round; prints median ms and GFLOP/s per op and precision.
+stride 2, 'same'; `mgan.training.timing.largest_conv`). Native ops (`tf.nn.conv2d` and its `conv2d_backprop_*`), each in
+its own `tf.function`, interleaved round after round; prints median ms and GFLOP/s per op and precision.
 
     python benchmarks/conv_precision.py [--rounds 15] [--batch 64]
     python benchmarks/conv_precision.py --step       # also: a bfloat16 DMGAN step under each kernel-gradient rule
 
-With --step, a whole mixed-bfloat16 DMGAN iteration (literal layout, batch 64, full width; mgan.training.timing.prepare_step)
-is timed under the fast layers' automatic formulation rules and with the kernel gradient forced to 'native' or to
-'patches' everywhere (mgan.nets.layers.impl_override), round-robin, 4 rounds of 5 iterations after 5 warm-up.
+With --step, a whole mixed-bfloat16 DMGAN iteration (literal layout, batch 64, full width;
+mgan.training.timing.prepare_step) is timed under the fast layers' automatic formulation rules and with the kernel
+gradient forced to 'native' or to 'patches' everywhere (mgan.nets.layers.impl_override), round-robin, 4 rounds of 5
+iterations after 5 warm-up.
 """
 import argparse
 import os

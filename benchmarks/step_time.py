@@ -8,8 +8,8 @@
 For each layout, all (precision, conv_impl, model) triples are built in one process, warmed up, then timed
 round-robin (--iters iterations of each per round, --repeats rounds) so that outside load and warm-up drift hit them
 alike, on a fixed batch of --batch_size 32x32x3 images (conditional DMGAN-family models, 10 classes), through the
-same code as the Table 3 time column (`mgan.training.timing.measure_interleaved`). Prints the median ms per iteration with
-min and max, the ratio to DCGAN in the same layout, conv_impl and precision, the speed-up of each precision over
+same code as the Table 3 time column (`mgan.training.timing.measure_interleaved`). Prints the median ms per iteration
+with min and max, the ratio to DCGAN in the same layout, conv_impl and precision, the speed-up of each precision over
 float32 (same layout, conv_impl and model), and the achieved GFLOP/s from the counted multiply-adds
 (`mgan.training.timing.iteration_macs`).
 
@@ -17,10 +17,11 @@ float32 (same layout, conv_impl and model), and the achieved GFLOP/s from the co
 bfloat16, variables, optimizer state and losses stay float32). Every JSON row records its `precision`.
 
 Practical peak (--peak, on by default): per layout, the convolution of the DMGAN networks with the most multiply-adds
-at this --width (`mgan.training.timing.largest_conv`; transposed convs counted as the conv they are the adjoint of) is timed
-alone, native `tf.nn.conv2d`, forward only and forward + input gradient + kernel gradient (3x the multiply-adds, the
-three convolutions a training step runs per layer), in each precision's compute dtype (`mgan.training.timing.conv_peak`).
-The table then gives every step's GFLOP/s as a fraction of the forward+backward peak of its precision.
+at this --width (`mgan.training.timing.largest_conv`; transposed convs counted as the conv they are the adjoint of) is
+timed alone, native `tf.nn.conv2d`, forward only and forward + input gradient + kernel gradient (3x the multiply-adds,
+the three convolutions a training step runs per layer), in each precision's compute dtype
+(`mgan.training.timing.conv_peak`). The table then gives every step's GFLOP/s as a fraction of the forward+backward peak
+of its precision.
 
 With --torch_python and --torch_script=PATH, a PyTorch reference script (torch_dmgan_step.py, a DMGAN iteration in PyTorch, float32;
 never a dependency of the package) runs in the same invocation for each layout, and the Keras/PyTorch ratio is

@@ -1,5 +1,5 @@
-"""Pixel conversions and image grids: generator output -> uint8 (METHODS §10.2 step 1; the way back, uint8 -> [-1, 1], is
-:func:`mgan.data.to_unit_range`), tiling, PNG files."""
+"""Pixel conversions and image grids: generator output -> uint8 (METHODS §10.2 step 1; the way back, uint8 -> [-1, 1],
+is :func:`mgan.data.to_unit_range`), tiling, PNG files."""
 import numpy as np
 
 from mgan.errors import InputDataError

@@ -1,8 +1,8 @@
 """Train a model: ``python -m mgan.train --model=dmgan --dataset=mnist --steps=N --out=DIR``.
 
 Every option of :class:`mgan.config.TrainConfig` is a flag (``--helpfull`` lists them). The run is the model's
-``fit`` with the run's callbacks (:func:`mgan.training.runner.train`). Re-running the same command with the same ``--out``
-resumes from the last checkpoint.
+``fit`` with the run's callbacks (:func:`mgan.training.runner.train`). Re-running the same command with the same
+``--out`` resumes from the last checkpoint.
 """
 import os
 

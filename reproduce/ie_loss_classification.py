@@ -45,7 +45,8 @@ def define_flags(fv):
     flags.DEFINE_integer("bn_recalibration_batches", 50, "before testing, re-estimate the BN statistics as the "
                          "average over this many training batches (precise BN); 0: Keras' moving averages", **d)
     flags.DEFINE_enum("precision", "float32", list(PRECISIONS), "float32 (default) or mixed_bfloat16 (the networks "
-                      "compute in bfloat16; variables, centers, losses and scores stay float32; mgan.nets.precision)", **d)
+                      "compute in bfloat16; variables, centers, losses and scores stay float32; "
+                      "mgan.nets.precision)", **d)
     flags.DEFINE_string("data_dir", None, "directory of the data set npz files (else $MGAN_DATA_DIR, then TFDS)", **d)
     flags.DEFINE_string("out", None, f"output directory (default results/{SCRIPT})", **d)
     flags.DEFINE_string("runs_dir", None, "run store for the checkpoints (default runs/ at the repository root)", **d)

@@ -28,8 +28,8 @@ def run(env, name, out=None, *extra, dataset="digits"):
 
 @contextlib.contextmanager
 def training_runs():
-    """The run directories trained while the block runs: a list filled by a wrapper of mgan.training.runner.train (the one
-    function every training run goes through; the run store calls it for each run it trains or resumes)."""
+    """The run directories trained while the block runs: a list filled by a wrapper of mgan.training.runner.train (the
+    one function every training run goes through; the run store calls it for each run it trains or resumes)."""
     from mgan.training import runner
 
     trained, real = [], runner.train

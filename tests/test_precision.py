@@ -1,5 +1,5 @@
-"""Training precision (issue 14, mgan.nets.precision): float32 and mixed_bfloat16 networks, what stays float32, run keys,
-manifests and resume, loading runs, the benchmark and the reproduce scripts' --precision."""
+"""Training precision (issue 14, mgan.nets.precision): float32 and mixed_bfloat16 networks, what stays float32, run
+keys, manifests and resume, loading runs, the benchmark and the reproduce scripts' --precision."""
 import json
 import os
 import subprocess

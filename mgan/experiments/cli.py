@@ -113,8 +113,8 @@ def define_flags(fv, script, paper_dataset):
                              message="--shard must be i/n with integers 0 <= i < n, e.g. --shard=0/2", flag_values=fv)
     flags.DEFINE_enum("precision", "float32", list(PRECISIONS), "numeric precision of every run the script trains: "
                       "float32 (the papers') | mixed_bfloat16 (networks compute in bfloat16; variables, optimizer "
-                      "state, losses and metrics float32; mgan.nets.precision). Runs of each precision have their own run "
-                      "keys; results of another precision need their own --out", flag_values=fv)
+                      "state, losses and metrics float32; mgan.nets.precision). Runs of each precision have their "
+                      "own run keys; results of another precision need their own --out", flag_values=fv)
 
 
 def define_interpolation_flags(fv, steps_note="the paper: not stated"):

@@ -3,10 +3,10 @@
 - :class:`Curve`: a value against a point parameter (γ, λ), one curve per series, error bars (std over seeds; with
   one seed, the score's std over splits, as the paper's "IS ± std"; distances with one seed have none), the paper's
   values overlaid where the paper gives numbers (on a second y axis when our metric differs from the paper's).
-- :class:`Samples`: sample grids of finished runs from their fixed grid noise (``mgan.training.trained.run_sample_grid``),
-  one
-  panel per model labelled (a), (b), (c) like the paper; a panel without a run (a model of a later issue) is a
-  labelled blank panel saying why. Each grid is also written on its own with ``mgan.images.write_png``.
+- :class:`Samples`: sample grids of finished runs from their fixed grid noise
+  (``mgan.training.trained.run_sample_grid``), one panel per model labelled (a), (b), (c) like the paper; a panel
+  without a run (a model of a later issue) is a labelled blank panel saying why. Each grid is also written on its own
+  with ``mgan.images.write_png``.
 - :class:`Bars`: Table 3 as a figure: (a) the score per model, ours next to the paper's; (b) the time per iteration
   as a ratio to the reference row, ours next to the paper's.
 """
@@ -247,7 +247,8 @@ class Samples:
 
 @dataclass
 class Interpolation:
-    """MBGAN Fig. 9: rows of linear interpolations in z between random end points (mgan.training.trained), of one run."""
+    """MBGAN Fig. 9: rows of linear interpolations in z between random end points (mgan.training.trained), of one
+    run."""
     file: str
     title: str
     label: str

@@ -6,9 +6,9 @@
   anything is trained or written, to put another protocol's results there, naming both and suggesting ``--out``
   (so a smoke or test run can never overwrite full-scale results; committed paths stay ``results/<script>/``). The
   same protocol resumes: finished points are skipped.
-- **No machine paths.** Every JSON and text file goes through :func:`mgan.records.portable_paths.scrub` with this machine's
-  roots (data directory, run store, cache, Inception module): data are named by identity, runs by their directory
-  name, commands by their flags with ``DIR`` for directories.
+- **No machine paths.** Every JSON and text file goes through :func:`mgan.records.portable_paths.scrub` with this
+  machine's roots (data directory, run store, cache, Inception module): data are named by identity, runs by their
+  directory name, commands by their flags with ``DIR`` for directories.
 """
 import os
 

@@ -10,8 +10,8 @@ sweep that wants to share its γ = 0 point with a DMGAN-f figure declares that p
 So Fig. 5's γ = 0 (DMGAN-f) and γ = 1 runs are Fig. 4 points, and Fig. 7's and Table 3's DMGAN/waDMGAN runs are
 Fig. 6's γ = 1.0 points whenever the settings match: the second script finds the finished run and does not train.
 
-:func:`ensure_run` trains or resumes through :func:`mgan.training.runner.train` (which checkpoints, so an interrupted run
-resumes where its last checkpoint was written) and returns the run directory. A finished run (manifest status
+:func:`ensure_run` trains or resumes through :func:`mgan.training.runner.train` (which checkpoints, so an interrupted
+run resumes where its last checkpoint was written) and returns the run directory. A finished run (manifest status
 'complete', generator.keras present, same length) is returned without building anything.
 """
 import os

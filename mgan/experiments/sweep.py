@@ -10,7 +10,8 @@ rows that compare them with the paper, and the figures. :func:`run` then
    JSON exists with the same point key (run key + scoring protocol) is skipped, so a re-run does no work and an
    interrupted sweep resumes at the first unfinished point (and the runner resumes an unfinished run from its last
    checkpoint);
-3. optionally times training iterations of some points (:func:`mgan.training.timing.measure_interleaved`, METHODS §10.6);
+3. optionally times training iterations of some points (:func:`mgan.training.timing.measure_interleaved`,
+   METHODS §10.6);
 4. aggregates mean ± std over seeds and writes ``table.md``, ``results.json``, the figures and a copy of each run's
    manifest under ``<out>/manifests/`` (all atomically).
 

@@ -119,7 +119,7 @@ class GANModel(keras.Model):
         z, y = inputs if isinstance(inputs, (tuple, list)) else (inputs, None)
         return self.generator(self.generator_input(z, y), training=training)
 
-    # ----- input checks, once per call (mgan.models.input_checks), never inside train_step -------------------------------
+    # ----- input checks, once per call (mgan.models.input_checks), never inside train_step ----------------------------
     @property
     def example_shape(self):
         """The shape of one example of the data (the generator's output)."""

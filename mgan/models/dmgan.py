@@ -19,9 +19,9 @@ class DMGAN(GANModel):
     Args (besides GANModel's):
       lam: λ of Eq. 5.  gamma: center update ratio γ (0 = DMGAN-f).  weight_adaption: waDMGAN (Eq. 7, D6).
       label_mode: METHODS D2 / §4.4 ('conditional' makes G conditional).  center_features: D7.
-      norm_eps, wa_eps: see mgan.objectives.losses.  ip_norm: distance of L_ip, 'squared' (D32) or 'plain' (Eq. 2 as printed).
-      wa_normalize: waDMGAN weights divided by their batch mean (D33).  d_batches: D13, real and fake batches through
-      D separately or jointly (one BN batch of 2m).  n_gen: G steps per iteration (1: Algorithm 1; 2:
+      norm_eps, wa_eps: see mgan.objectives.losses.  ip_norm: distance of L_ip, 'squared' (D32) or 'plain' (Eq. 2 as
+      printed). wa_normalize: waDMGAN weights divided by their batch mean (D33).  d_batches: D13, real and fake batches
+      through D separately or jointly (one BN batch of 2m).  n_gen: G steps per iteration (1: Algorithm 1; 2:
       carpedm20/DCGAN-tensorflow's schedule, D37); the extra steps take a fresh G forward pass on the same z.
     The real and fake centers are non-trainable variables of the model, so they are saved and checkpointed with it;
     their dimension is D's output dimension.

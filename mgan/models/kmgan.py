@@ -7,11 +7,11 @@ step of D on L_D (then clipping, D8) and an Adam step of G on L_G, features reco
 (rate ``center_sgd_lr``; 0 skips it: KM-GAN without the center loss) of D and G together on the center loss L_c
 (form R1 or R2, D12) with the sets of the first assignment, features recomputed, then clipping again; step 3:
 Sculley's mini-batch K-Means update of the real centers with the real features and of the fake centers with the
-fake features (:mod:`mgan.objectives.kmeans`), features recomputed. The losses are :func:`mgan.objectives.losses.kmgan_losses` and
-:func:`mgan.objectives.losses.kmgan_center_loss`.
+fake features (:mod:`mgan.objectives.kmeans`), features recomputed. The losses are
+:func:`mgan.objectives.losses.kmgan_losses` and :func:`mgan.objectives.losses.kmgan_center_loss`.
 
-The centers start at the first iteration: K-Means++ (:func:`mgan.objectives.kmeans.kmeans_plusplus`) on the first real batch's
-features; the fake centers are a copy (``center_init='copy_real'``, D26) or K-Means++ on the first fake batch
+The centers start at the first iteration: K-Means++ (:func:`mgan.objectives.kmeans.kmeans_plusplus`) on the first real
+batch's features; the fake centers are a copy (``center_init='copy_real'``, D26) or K-Means++ on the first fake batch
 (``'kmeanspp'``); counts start at 0. Centers, counts and the "started" flag are model variables, so checkpoints
 resume exactly. The SGD step has no state (plain SGD), so the center-loss optimizer needs no checkpoint.
 

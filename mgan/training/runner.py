@@ -12,8 +12,8 @@
 
 Determinism and resume: the batch of iteration t is a pure function of (seed, t) (``mgan.data.make_batches``, started
 at the restored step) and so is its noise (drawn in ``train_step`` from the checkpointed iteration counter,
-``mgan.nets.latent.training_noise``), so the only state is what the checkpoint holds; a resumed run continues exactly where
-the checkpoint was written. With ``deterministic=True`` TF's op determinism is enabled, and a run killed after a
+``mgan.nets.latent.training_noise``), so the only state is what the checkpoint holds; a resumed run continues exactly
+where the checkpoint was written. With ``deterministic=True`` TF's op determinism is enabled, and a run killed after a
 checkpoint and resumed ends with the same weights as an uninterrupted run.
 """
 import os
