@@ -10,8 +10,7 @@ import os
 import keras
 import tensorflow as tf
 
-from mgan import images
-from mgan import models
+from mgan import images, models
 from mgan.errors import InputFileError
 from mgan.nets import layers  # noqa: F401  (with mgan.models: the Keras classes of generator.keras files)
 from mgan.nets import latent, precision, sampling
