@@ -1,14 +1,15 @@
 """Where a bfloat16 training step loses its speed-up: the forward convolution and its two gradients, timed apart, in
 float32 and bfloat16, at the largest conv of the DMGAN networks (D conv1 at batch 64: 16x16x64 -> 8x8x128, 5x5,
-stride 2, 'same'; `mgan.timing.largest_conv`). Native ops (`tf.nn.conv2d` and its `conv2d_backprop_*`), each in its
-own `tf.function`, interleaved round after round; prints median ms and GFLOP/s per op and precision.
+stride 2, 'same'; `mgan.training.timing.largest_conv`). Native ops (`tf.nn.conv2d` and its `conv2d_backprop_*`), each in
+its own `tf.function`, interleaved round after round; prints median ms and GFLOP/s per op and precision.
 
     python benchmarks/conv_precision.py [--rounds 15] [--batch 64]
     python benchmarks/conv_precision.py --step       # also: a bfloat16 DMGAN step under each kernel-gradient rule
 
-With --step, a whole mixed-bfloat16 DMGAN iteration (literal layout, batch 64, full width; mgan.timing.prepare_step)
-is timed under the fast layers' automatic formulation rules and with the kernel gradient forced to 'native' or to
-'patches' everywhere (mgan.layers.impl_override), round-robin, 4 rounds of 5 iterations after 5 warm-up.
+With --step, a whole mixed-bfloat16 DMGAN iteration (literal layout, batch 64, full width;
+mgan.training.timing.prepare_step) is timed under the fast layers' automatic formulation rules and with the kernel
+gradient forced to 'native' or to 'patches' everywhere (mgan.nets.layers.impl_override), round-robin, 4 rounds of 5
+iterations after 5 warm-up.
 """
 import argparse
 import os
@@ -34,7 +35,7 @@ def ops(batch, dtype):
 
 
 def _wgrad_patches(x, dy):
-    """The kernel gradient as one GEMM over explicit 5x5 patches (the 'patches' formulation of mgan.layers)."""
+    """The kernel gradient as one GEMM over explicit 5x5 patches (the 'patches' formulation of mgan.nets.layers)."""
     patches = tf.image.extract_patches(x, [1, 5, 5, 1], [1, 2, 2, 1], [1, 1, 1, 1], "SAME")
     cols = tf.reshape(patches, [-1, 5 * 5 * 64])
     return tf.reshape(tf.matmul(cols, tf.reshape(dy, [-1, 128]), transpose_a=True), [5, 5, 64, 128])
@@ -42,8 +43,9 @@ def _wgrad_patches(x, dy):
 
 def step_formulations(rounds=4, iters=5):
     """Median ms of a mixed-bfloat16 DMGAN iteration per kernel-gradient formulation rule (see the docstring)."""
-    from mgan import layers, timing
     from mgan.config import TrainConfig
+    from mgan.nets import layers
+    from mgan.training import timing
 
     cfg = TrainConfig(model="dmgan", dataset="cifar10", layout="literal", precision="mixed_bfloat16")
     steps = {}

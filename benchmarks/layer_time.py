@@ -4,8 +4,8 @@
     python benchmarks/layer_time.py --variants auto wgrad=native wgrad=patches up=phase
     python benchmarks/layer_time.py --only mbgan --rounds 15 --jit
 
-Each variant gets its own `tf.function` (fast variants traced under `mgan.layers.impl_override`); the variants of one
-shape are timed interleaved, round after round, so that load from other processes hits them alike.  Printed per
+Each variant gets its own `tf.function` (fast variants traced under `mgan.nets.layers.impl_override`); the variants of
+one shape are timed interleaved, round after round, so that load from other processes hits them alike.  Printed per
 shape: median and min ms of each variant and the median over rounds of the per-round ratio variant / plain.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import keras  # noqa: E402
 
-from mgan import layers as fast  # noqa: E402
+from mgan.nets import layers as fast  # noqa: E402
 
 # (name, kind, input hw, in channels, filters, stride): the 5x5 'same' layers of the networks at full width.
 SHAPES = [

@@ -8,19 +8,20 @@
 For each layout, all (precision, conv_impl, model) triples are built in one process, warmed up, then timed
 round-robin (--iters iterations of each per round, --repeats rounds) so that outside load and warm-up drift hit them
 alike, on a fixed batch of --batch_size 32x32x3 images (conditional DMGAN-family models, 10 classes), through the
-same code as the Table 3 time column (`mgan.timing.measure_interleaved`). Prints the median ms per iteration with
-min and max, the ratio to DCGAN in the same layout, conv_impl and precision, the speed-up of each precision over
+same code as the Table 3 time column (`mgan.training.timing.measure_interleaved`). Prints the median ms per iteration
+with min and max, the ratio to DCGAN in the same layout, conv_impl and precision, the speed-up of each precision over
 float32 (same layout, conv_impl and model), and the achieved GFLOP/s from the counted multiply-adds
-(`mgan.timing.iteration_macs`).
+(`mgan.training.timing.iteration_macs`).
 
---precision (issue 14): float32 (the papers') and/or mixed_bfloat16 (`mgan.precision`: the networks compute in
+--precision (issue 14): float32 (the papers') and/or mixed_bfloat16 (`mgan.nets.precision`: the networks compute in
 bfloat16, variables, optimizer state and losses stay float32). Every JSON row records its `precision`.
 
 Practical peak (--peak, on by default): per layout, the convolution of the DMGAN networks with the most multiply-adds
-at this --width (`mgan.timing.largest_conv`; transposed convs counted as the conv they are the adjoint of) is timed
-alone, native `tf.nn.conv2d`, forward only and forward + input gradient + kernel gradient (3x the multiply-adds, the
-three convolutions a training step runs per layer), in each precision's compute dtype (`mgan.timing.conv_peak`).
-The table then gives every step's GFLOP/s as a fraction of the forward+backward peak of its precision.
+at this --width (`mgan.training.timing.largest_conv`; transposed convs counted as the conv they are the adjoint of) is
+timed alone, native `tf.nn.conv2d`, forward only and forward + input gradient + kernel gradient (3x the multiply-adds,
+the three convolutions a training step runs per layer), in each precision's compute dtype
+(`mgan.training.timing.conv_peak`). The table then gives every step's GFLOP/s as a fraction of the forward+backward peak
+of its precision.
 
 With --torch_python and --torch_script=PATH, a PyTorch reference script (torch_dmgan_step.py, a DMGAN iteration in PyTorch, float32;
 never a dependency of the package) runs in the same invocation for each layout, and the Keras/PyTorch ratio is
@@ -79,7 +80,7 @@ def _progress(r, info, t):
 def time_layout(layout, names):
     """The timed rows of one layout (every precision, conv_impl and model, round-robin) and its peak (or None)."""
     from mgan.config import TrainConfig
-    from mgan.timing import conv_peak, measure_interleaved
+    from mgan.training.timing import conv_peak, measure_interleaved
 
     cfgs = [TrainConfig(model=name, layout=layout, conv_impl=impl, width=FLAGS.width, batch_size=FLAGS.batch_size,
                         jit_compile=FLAGS.jit, precision=p)
@@ -155,8 +156,9 @@ def main(argv):
     del argv
     import tensorflow as tf
 
-    from mgan import config, models, provenance
-    from mgan.atomic_files import atomic_write_json
+    from mgan import config, models
+    from mgan.records import provenance
+    from mgan.records.atomic_files import atomic_write_json
 
     assert tuple(config.PRECISIONS) == PRECISIONS, "benchmarks/step_time.py: update PRECISIONS"
     names = FLAGS.models or list(models.MODELS)

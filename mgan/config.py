@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from mgan.errors import ConfigError
 
 
-# Training precisions (mgan.precision applies them): float32 is the papers' precision.
+# Training precisions (mgan.nets.precision applies them): float32 is the papers' precision.
 PRECISIONS = ("float32", "mixed_bfloat16")
 
 

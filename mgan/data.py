@@ -33,7 +33,6 @@ built-in source), never the directory, so runs and results record which data the
 METHODS.md §6.7, source ``'generated'``) need no files; both only have the split ``'train'``.
 """
 import dataclasses
-import hashlib
 import os
 import socket
 import threading
@@ -42,6 +41,7 @@ import zipfile
 import numpy as np
 
 from mgan.errors import ConfigError, InputDataError, UserError
+from mgan.records.checksums import sha256_arrays, sha256_file
 
 SPLITS = ("train", "test", "train+test")
 ENV_DATA_DIR = "MGAN_DATA_DIR"
@@ -254,11 +254,7 @@ def _check_named_directory(spec, data_dir):
 
 def file_identity(path):
     """{'file': name, 'bytes': size, 'sha256': checksum} of a file: the same file anywhere has the same identity."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return {"file": os.path.basename(path), "bytes": os.path.getsize(path), "sha256": digest.hexdigest()}
+    return {"file": os.path.basename(path), "bytes": os.path.getsize(path), "sha256": sha256_file(path)}
 
 
 def data_identity(ds):
@@ -266,9 +262,7 @@ def data_identity(ds):
     (digits, synthetic: a function of the package and the seed) with a checksum of the arrays."""
     if ds.identity:
         return dict(ds.identity)
-    digest = hashlib.sha256(np.ascontiguousarray(ds.x).tobytes())
-    digest.update(np.ascontiguousarray(ds.y).tobytes())
-    return {"source": ds.source, "arrays_sha256": digest.hexdigest()}
+    return {"source": ds.source, "arrays_sha256": sha256_arrays(ds.x, ds.y, layout=False)}
 
 
 def portable_source(source):

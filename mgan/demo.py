@@ -32,7 +32,8 @@ def main(argv):
 
 
 def demo():
-    from mgan import images, runner
+    from mgan import images
+    from mgan.training import runner
     from mgan.config import TrainConfig
     grids = []
     for model in ("dmgan", "wadmgan"):

@@ -56,6 +56,16 @@ class CheckpointError(RunError):
     """A run's checkpoint cannot be read or written; what was saved before is left in place."""
 
 
+def check_choice(name, value, choices, flag=None):
+    """``value`` when it is one of ``choices``; else ConfigError naming the value, the valid ones, the argument
+    ``name`` and its command-line flag (``--name`` unless ``flag`` says otherwise). The package's one "must be one
+    of" check (the model options, the noise, the BN mode of sampling)."""
+    if value not in choices:
+        raise ConfigError(f"unknown {name} {value!r} (argument {name}, flag --{flag or name}); valid: "
+                          f"{list(choices)}")
+    return value
+
+
 class InputFileError(UserError, ValueError):
     """An input file (samples npz, generator) is missing, unreadable or of the wrong kind."""
 

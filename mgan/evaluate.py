@@ -21,7 +21,8 @@ from mgan.data import image_datasets
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("npz", None, "npz with uint8 images under key 'x' (the python -m mgan.sample schema).")
-flags.DEFINE_string("run", None, "training run directory; samples are generated with mgan.sampling.generate_from_run.")
+flags.DEFINE_string("run", None, "training run directory; samples are generated with "
+                    "mgan.training.trained.generate_from_run.")
 flags.DEFINE_enum("metric", "inception", ["inception", "classifier"],
                   "inception: IS/FID with tfgan/eval/inception/1; classifier: classifier score / FD with a small "
                   "per-data-set CNN (never reported as IS/FID).")
@@ -85,8 +86,8 @@ def main(argv):
 
 
 def _evaluate_and_write():
-    from mgan.atomic_files import atomic_write_text, to_json
     from mgan.metrics.inception import InceptionUnavailableError
+    from mgan.records.atomic_files import atomic_write_text, to_json
 
     try:
         check_output(FLAGS.out, FLAGS.overwrite)  # before any work: nothing is replaced without asking

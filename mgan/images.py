@@ -1,8 +1,9 @@
-"""Pixel conversions and image grids: generator output <-> uint8 (METHODS §10.2 step 1), tiling, PNG files."""
+"""Pixel conversions and image grids: generator output -> uint8 (METHODS §10.2 step 1; the way back, uint8 -> [-1, 1],
+is :func:`mgan.data.to_unit_range`), tiling, PNG files."""
 import numpy as np
 
-from mgan.atomic_files import atomic_write_bytes
 from mgan.errors import InputDataError
+from mgan.records.atomic_files import atomic_write_bytes
 
 
 def to_uint8(x):
@@ -12,14 +13,6 @@ def to_uint8(x):
         raise InputDataError("generator output contains non-finite values (NaN or Inf): the generator diverged; sample an "
                              "earlier checkpoint (mgan.sample --from_checkpoint) or retrain with other flags")
     return np.clip(np.rint((x.astype(np.float64) + 1.0) * 127.5), 0, 255).astype(np.uint8)
-
-
-def uint8_to_unit(images_uint8):
-    """uint8 -> float32 in [-1, 1]: x / 127.5 - 1 (the same rule as mgan.data.to_unit_range)."""
-    x = np.asarray(images_uint8)
-    if x.dtype != np.uint8:
-        raise TypeError(f"expected uint8 images, got {x.dtype}")
-    return (x.astype(np.float32) / np.float32(127.5) - np.float32(1.0)).astype(np.float32)
 
 
 def image_grid(images, rows, cols, pad=1):

@@ -32,19 +32,19 @@ def main(argv):
 
     import numpy as np
 
-    from mgan import sampling
-    from mgan.atomic_files import atomic_save_npz
     from mgan.errors import check_output, report_user_errors
+    from mgan.records.atomic_files import atomic_save_npz
+    from mgan.training import trained
 
     def sample():
         check_output(FLAGS.out, FLAGS.overwrite)  # before any work: nothing is replaced without asking
         if not FLAGS.from_checkpoint:
-            _, manifest = sampling.load_run(FLAGS.run)
-            warning = sampling.stale_generator_warning(FLAGS.run, manifest)
+            _, manifest = trained.load_run(FLAGS.run)
+            warning = trained.stale_generator_warning(FLAGS.run, manifest)
             if warning:
                 print(warning, file=sys.stderr, flush=True)
-        x, y, prov = sampling.samples_from_run(FLAGS.run, FLAGS.n, seed=FLAGS.seed, batch_size=FLAGS.batch_size,
-                                               progress=sys.stdout.isatty(), from_checkpoint=FLAGS.from_checkpoint)
+        x, y, prov = trained.samples_from_run(FLAGS.run, FLAGS.n, seed=FLAGS.seed, batch_size=FLAGS.batch_size,
+                                              progress=sys.stdout.isatty(), from_checkpoint=FLAGS.from_checkpoint)
         arrays = {"x": x} if y is None else {"x": x, "y": y.astype("uint8")}
         arrays.update(run=np.array(prov["run"]), step=np.int64(prov["step"]), source=np.array(prov["source"]),
                       seed=np.int64(prov["seed"]))

@@ -1,8 +1,8 @@
 """Train a model: ``python -m mgan.train --model=dmgan --dataset=mnist --steps=N --out=DIR``.
 
 Every option of :class:`mgan.config.TrainConfig` is a flag (``--helpfull`` lists them). The run is the model's
-``fit`` with the run's callbacks (:func:`mgan.runner.train`). Re-running the same command with the same ``--out``
-resumes from the last checkpoint.
+``fit`` with the run's callbacks (:func:`mgan.training.runner.train`). Re-running the same command with the same
+``--out`` resumes from the last checkpoint.
 """
 import os
 
@@ -32,7 +32,7 @@ def main(argv):
         raise app.UsageError("--out is required: the run directory (re-using it resumes the run)")
     logging.set_verbosity(logging.WARNING)  # TF's checkpoint saver logs at INFO on every save
     cfg, explicit = config_from_flags(FLAGS)
-    from mgan import runner
+    from mgan.training import runner
 
     def train():
         manifest = runner.train(cfg, explicit)

@@ -12,7 +12,9 @@ third panel. Each run is also scored with the chosen metric (table.md); the pape
 """
 import sys
 
-from mgan.experiments import cli, dmgan_baselines, figures, paper_values
+from mgan.experiments import cli, figures
+from mgan.experiments.dmgan import paper_values
+from mgan.experiments.dmgan import baselines as dmgan_baselines
 from mgan.experiments.sweep import Experiment, Point, Row
 
 PAPER_DATASET = "mnist"

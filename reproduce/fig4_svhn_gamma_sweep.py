@@ -14,7 +14,8 @@ import sys
 
 from absl import flags  # noqa: E402
 
-from mgan.experiments import cli, figures, paper_values
+from mgan.experiments import cli, figures
+from mgan.experiments.dmgan import paper_values
 from mgan.experiments.sweep import Experiment, Point, Row
 
 PAPER_DATASET = "svhn"

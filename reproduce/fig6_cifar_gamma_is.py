@@ -11,7 +11,8 @@ DMGAN / waDMGAN runs (shared through the run store). The paper gives no values (
 """
 import sys
 
-from mgan.experiments import cli, figures, paper_values
+from mgan.experiments import cli, figures
+from mgan.experiments.dmgan import paper_values
 from mgan.experiments.sweep import Experiment, Point, Row
 
 PAPER_DATASET = "cifar10"

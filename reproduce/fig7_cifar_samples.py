@@ -10,7 +10,9 @@ results/fig7_cifar_samples/fig7_cifar_samples.png. Every run is scored (table.md
 """
 import sys
 
-from mgan.experiments import cli, dmgan_baselines, figures, paper_values
+from mgan.experiments import cli, figures
+from mgan.experiments.dmgan import paper_values
+from mgan.experiments.dmgan import baselines as dmgan_baselines
 from mgan.experiments.sweep import Experiment, Point, Row
 
 PAPER_DATASET = "cifar10"

@@ -14,12 +14,12 @@ import sys
 
 from absl import app, flags, logging
 
-from mgan import losses
 from mgan.config import PRECISIONS
-from mgan.experiments import ie_classification as ie
+from mgan.experiments.ie import classification as ie
 from mgan.experiments.runs import DEFAULT_RUNS_DIR, REPO_ROOT
-from mgan.metric_losses import CENTER_MODES
 from mgan.models.metric_classifier import LOSSES, NETS
+from mgan.objectives import losses
+from mgan.objectives.metric_losses import CENTER_MODES
 
 SCRIPT = "ie_loss_classification"
 public_scales = [k for k, v in ie.SCALES.items() if not v.hidden]
@@ -45,7 +45,8 @@ def define_flags(fv):
     flags.DEFINE_integer("bn_recalibration_batches", 50, "before testing, re-estimate the BN statistics as the "
                          "average over this many training batches (precise BN); 0: Keras' moving averages", **d)
     flags.DEFINE_enum("precision", "float32", list(PRECISIONS), "float32 (default) or mixed_bfloat16 (the networks "
-                      "compute in bfloat16; variables, centers, losses and scores stay float32; mgan.precision)", **d)
+                      "compute in bfloat16; variables, centers, losses and scores stay float32; "
+                      "mgan.nets.precision)", **d)
     flags.DEFINE_string("data_dir", None, "directory of the data set npz files (else $MGAN_DATA_DIR, then TFDS)", **d)
     flags.DEFINE_string("out", None, f"output directory (default results/{SCRIPT})", **d)
     flags.DEFINE_string("runs_dir", None, "run store for the checkpoints (default runs/ at the repository root)", **d)
@@ -56,8 +57,8 @@ OPTIONS = ("ie_margin", "ie_projection", "ie_bandwidth", "ie_weight", "ie_center
 
 
 def _check(fv):
-    from mgan.errors import ConfigError
     from mgan.data import labelled_image_datasets
+    from mgan.errors import ConfigError
 
     for name, values, valid in (("datasets", fv.datasets, labelled_image_datasets()), ("nets", fv.nets, list(NETS)),
                                 ("losses", fv.losses, list(LOSSES))):

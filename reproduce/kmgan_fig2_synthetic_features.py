@@ -15,7 +15,9 @@ import sys
 
 from absl import flags
 
-from mgan.experiments import cli, kmgan_figures, kmgan_paper
+from mgan.experiments import cli
+from mgan.experiments.kmgan import figures as kmgan_figures
+from mgan.experiments.kmgan import paper as kmgan_paper
 
 PAPER_DATASET = "synthetic"
 

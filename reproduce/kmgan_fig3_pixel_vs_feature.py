@@ -13,7 +13,8 @@ meaningful images even on MNIST".
 """
 import sys
 
-from mgan.experiments import cli, kmgan_paper
+from mgan.experiments import cli
+from mgan.experiments.kmgan import paper as kmgan_paper
 
 PAPER_DATASET = "mnist"
 

@@ -11,7 +11,8 @@ paper's claims: (b) is competitive with DCGAN, (c) equal or better. (c) is Fig. 
 """
 import sys
 
-from mgan.experiments import cli, kmgan_paper
+from mgan.experiments import cli
+from mgan.experiments.kmgan import paper as kmgan_paper
 
 PAPER_DATASET = "mnist"
 

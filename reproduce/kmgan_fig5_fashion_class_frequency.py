@@ -12,7 +12,8 @@ the uniform 0.1 line, kmgan_fig5_fashion_samples.png the samples. The paper's cl
 """
 import sys
 
-from mgan.experiments import cli, kmgan_paper
+from mgan.experiments import cli
+from mgan.experiments.kmgan import paper as kmgan_paper
 
 PAPER_DATASET = "fashion_mnist"
 

@@ -12,7 +12,8 @@ the pipeline on a substitute, named so in every output. The paper gives no numbe
 """
 import sys
 
-from mgan.experiments import cli, kmgan_paper
+from mgan.experiments import cli
+from mgan.experiments.kmgan import paper as kmgan_paper
 
 PAPER_DATASET = "celeba"
 

@@ -12,7 +12,8 @@ iteration. Writes table.md, results.json and kmgan_fig6_cifar_samples.png.
 """
 import sys
 
-from mgan.experiments import cli, kmgan_paper
+from mgan.experiments import cli
+from mgan.experiments.kmgan import paper as kmgan_paper
 
 PAPER_DATASET = "cifar10"
 

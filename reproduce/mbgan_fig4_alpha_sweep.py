@@ -15,7 +15,9 @@ import sys
 
 from absl import flags
 
-from mgan.experiments import cli, mbgan_paper, paper_values
+from mgan.experiments import cli
+from mgan.experiments.mbgan import paper_values
+from mgan.experiments.mbgan import paper as mbgan_paper
 
 PAPER_DATASET = "cifar10"
 

@@ -10,7 +10,9 @@ aid NOT in the paper, the sample score per K (mbgan_fig5_score_vs_k.png, table.m
 """
 import sys
 
-from mgan.experiments import cli, mbgan_paper, paper_values
+from mgan.experiments import cli
+from mgan.experiments.mbgan import paper_values
+from mgan.experiments.mbgan import paper as mbgan_paper
 
 PAPER_DATASET = "cifar10"
 

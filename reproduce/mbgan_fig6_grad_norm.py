@@ -13,7 +13,8 @@ in the paper, the norm's first, smallest and last values.
 """
 import sys
 
-from mgan.experiments import cli, mbgan_paper
+from mgan.experiments import cli
+from mgan.experiments.mbgan import paper as mbgan_paper
 
 PAPER_DATASET = "cifar10"
 

@@ -13,7 +13,8 @@ substitute for CelebA in every output. The paper gives no numbers: samples are n
 """
 import sys
 
-from mgan.experiments import cli, mbgan_paper
+from mgan.experiments import cli
+from mgan.experiments.mbgan import paper as mbgan_paper
 
 PAPER_DATASET = "celeba"
 

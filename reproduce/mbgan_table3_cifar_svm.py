@@ -12,7 +12,9 @@ mbgan_fig3_cifar_samples.png (MBGAN Fig. 3: (a) DCGAN, (b) MBGAN; the paper: "no
 """
 import sys
 
-from mgan.experiments import cli, mbgan_paper, paper_values
+from mgan.experiments import cli
+from mgan.experiments.mbgan import paper_values
+from mgan.experiments.mbgan import paper as mbgan_paper
 
 PAPER_DATASET = "cifar10"
 define_flags = mbgan_paper.define_svm_flags

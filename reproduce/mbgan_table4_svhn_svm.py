@@ -11,7 +11,9 @@ Writes mbgan_fig7_svhn_samples.png (MBGAN Fig. 7: (a) DCGAN, (b) MBGAN; the pape
 """
 import sys
 
-from mgan.experiments import cli, mbgan_paper, paper_values
+from mgan.experiments import cli
+from mgan.experiments.mbgan import paper_values
+from mgan.experiments.mbgan import paper as mbgan_paper
 
 PAPER_DATASET = "svhn"
 define_flags = mbgan_paper.define_svm_flags

@@ -16,7 +16,8 @@ import sys
 
 from absl import flags
 
-from mgan.experiments import cli, figures, kmgan_paper
+from mgan.experiments import cli, figures
+from mgan.experiments.kmgan import paper as kmgan_paper
 from mgan.experiments.sweep import Experiment, Row
 from mgan.metrics.class_report import LEARNS_NOTE
 

@@ -23,7 +23,7 @@ import sys
 from absl import flags
 
 from mgan.experiments import cli, figures
-from mgan.experiments.dmgan_baselines import dmgan_paper_fields
+from mgan.experiments.dmgan.baselines import dmgan_paper_fields
 from mgan.experiments.sweep import Experiment, Point, Row
 from mgan.metrics.class_report import DIVERSITY_NOTE, LEARNS_NOTE
 

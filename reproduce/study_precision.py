@@ -1,5 +1,5 @@
 r"""Study (not a paper figure): does training still work in bfloat16? DMGAN and DCGAN on MNIST in float32 and in
-mixed bfloat16, same seed, same budget, side by side (issue 14; mgan.precision).
+mixed bfloat16, same seed, same budget, side by side (issue 14; mgan.nets.precision).
 
     python reproduce/study_precision.py --scale=smoke --data_dir=DIR      # width 0.25, 1,300 iterations
     python reproduce/study_precision.py --scale=smoke --models=dmgan --precisions=float32,mixed_bfloat16
@@ -89,7 +89,7 @@ def declare(ctx):
                                      precisions), upscale=3)],
         notes=["Every run: MNIST training split (60,000), batch 64, the iterations shown, the same seed, Adam 2e-4 "
                "(0.5, 0.999), the 28x28 networks at the width shown. Rows of one model differ only in --precision.",
-               "mixed bfloat16: Keras' mixed_bfloat16 policy (mgan.precision). Convolutions, dense layers and "
+               "mixed bfloat16: Keras' mixed_bfloat16 policy (mgan.nets.precision). Convolutions, dense layers and "
                "activations compute in bfloat16; variables, BN statistics and arithmetic, optimizer slots, the "
                "centers, losses, norms, G's tanh output and D's head output are float32; the classifier metric is "
                "float32.",

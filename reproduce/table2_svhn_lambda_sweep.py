@@ -10,7 +10,8 @@ its training split) and every output names it as a substitute for SVHN.
 """
 import sys
 
-from mgan.experiments import cli, figures, paper_values
+from mgan.experiments import cli, figures
+from mgan.experiments.dmgan import paper_values
 from mgan.experiments.sweep import Experiment, Point, Row
 
 PAPER_DATASET = "svhn"

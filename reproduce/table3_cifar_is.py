@@ -6,17 +6,20 @@ r"""DMGAN Table 3: Inception Score and time per iteration on CIFAR-10, every row
 DMGAN and waDMGAN (λ 1.2, γ 1.0 per D10; Fig. 6's γ = 1.0 runs, shared) and the DCGAN baseline (§9) train on all
 60,000 CIFAR-10 images with the 'literal' 32x32 networks (D3: the paper says all Table 3 models share one
 architecture) and are scored now (IS, METHODS §10.3). The time column is measured in this script run with
-mgan.timing.measure_interleaved for each trained model at the run's network width and batch 64 (§10.6), with its ratio
-to DCGAN next to the paper's ratio; the device is recorded. MBGAN (α 200, K 500, DMGAN §4.1) is trained as a DMGAN
-baseline: conditional, the same 'literal' networks, batch 64, the same 60,000 images (the Fig. 7 MBGAN run, shared).
-WGAN, WGAN-GP and SAGAN follow their own papers and reference code (METHODS §9: losses, optimizers, clipping or
+mgan.training.timing.measure_interleaved for each trained model at the run's network width and batch 64 (§10.6), with
+its ratio to DCGAN next to the paper's ratio; the device is recorded. MBGAN (α 200, K 500, DMGAN §4.1) is trained as a
+DMGAN baseline: conditional, the same 'literal' networks, batch 64, the same 60,000 images (the Fig. 7 MBGAN run,
+shared). WGAN, WGAN-GP and SAGAN follow their own papers and reference code (METHODS §9: losses, optimizers, clipping or
 penalty, self-attention and spectral normalization), unconditional (D29), on the same networks, batch and data.
 KM-GAN is the reconstruction of METHODS §6 (K 10, the same networks, batch and 60,000 images; the run of
 kmgan_table_cifar_is.py, shared); MLGAN-clipping shows its paper value only (METHODS D14).
 """
 import sys
 
-from mgan.experiments import cli, dmgan_baselines, figures, kmgan_paper, paper_values
+from mgan.experiments import cli, figures
+from mgan.experiments.dmgan import paper_values
+from mgan.experiments.dmgan import baselines as dmgan_baselines
+from mgan.experiments.kmgan import paper as kmgan_paper
 from mgan.experiments.sweep import Experiment, Point, Row
 
 PAPER_DATASET = "cifar10"

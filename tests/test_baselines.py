@@ -12,12 +12,15 @@ import pytest
 import tensorflow as tf
 
 import mgan  # noqa: F401  (registers the serializable classes)
-from mgan import latent, losses, models, networks, runner, timing
+from mgan import models
 from mgan import config as config_lib
 from mgan.config import TrainConfig, validate
 from mgan.errors import ConfigError
-from mgan.layers import SelfAttention
 from mgan.models.wgan import critic_fit_batches, critic_steps, critic_steps_before
+from mgan.nets import latent, networks
+from mgan.nets.layers import SelfAttention
+from mgan.objectives import losses
+from mgan.training import runner, timing
 
 SHAPE = (8, 8, 1)
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -429,8 +432,8 @@ OLD_KEYS = {("dmgan", "digits", (("steps", 4), ("width", 0.0625))): "aef9cbd0291
 
 
 def test_run_keys_of_the_other_models_are_unchanged_and_old_runs_resume(tmp_path):
-    from mgan import run_manifest
     from mgan.experiments import runs
+    from mgan.training import manifest as run_manifest
 
     for (model, dataset, kw), key in OLD_KEYS.items():
         assert runs.run_key(TrainConfig(model=model, dataset=dataset, **dict(kw))) == key, model

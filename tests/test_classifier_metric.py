@@ -10,6 +10,7 @@ import pytest
 
 from mgan import metrics
 from mgan.metrics import classifier
+from mgan.records.checksums import sha256_file
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FORBIDDEN = re.compile(r"\bIS\b|FID|Inception")
@@ -38,7 +39,7 @@ def test_digits_classifier_trains_caches_and_reports_accuracy(digits_net):
     assert digits_net.test_accuracy > 0.9
     info = json.load(open(digits_net.json_path))
     assert info["test_accuracy"] == digits_net.test_accuracy and info["seed"] == 0
-    assert info["keras_sha256"] == classifier.sha256_file(digits_net.keras_path) == digits_net.checksum
+    assert info["keras_sha256"] == sha256_file(digits_net.keras_path) == digits_net.checksum
     assert info["train_data"]["source"].startswith("sklearn") and "held-out" in info["test_data"]["split"]
     assert info["n_train"] + info["test_data"]["n"] == 1797
     assert info["settings"]["epochs"] == classifier.DEFAULT_SETTINGS["digits"]["epochs"]
@@ -146,8 +147,9 @@ def test_evaluate_cli_bad_flags_fail_fast_with_choices(tmp_path):
 
 @pytest.mark.slow
 def test_evaluate_cli_run_scores_generate_from_run_samples(digits_net, cache_root, tmp_path, evaluate_cli):
-    from mgan import runner, sampling
     from mgan.config import TrainConfig
+    from mgan.training import trained
+    from mgan.training import runner
 
     run = tmp_path / "run"
     runner.train(TrainConfig(out=str(run), model="dmgan", dataset="digits", width=0.0625, feature_dim=8, z_dim=6,
@@ -159,7 +161,7 @@ def test_evaluate_cli_run_scores_generate_from_run_samples(digits_net, cache_roo
     res = json.loads(out.read_text())
     assert res["protocol"]["samples"]["run_dir"] == str(run) and res["protocol"]["samples"]["seed"] == 1
     assert res["protocol"]["n_samples"] == 60 and res["classifier_fd_tfgan"] is None
-    x, _ = sampling.generate_from_run(str(run), 60, seed=1)
+    x, _ = trained.generate_from_run(str(run), 60, seed=1)
     expected = metrics.score_images(x, metric="classifier", dataset="digits", is_splits=3, network=digits_net,
                                     fid_ref_split="train", cache_root=cache_root, progress=False, cross_check=False)
     assert res["classifier_score_mean"] == pytest.approx(expected["classifier_score_mean"], rel=1e-9)

@@ -1,4 +1,4 @@
-"""mgan.layers: FastConv2D / FastConv2DTranspose compute the parent's function (values and gradients), keep its
+"""mgan.nets.layers: FastConv2D / FastConv2DTranspose compute the parent's function (values and gradients), keep its
 variables and config, and round-trip through .keras files."""
 import itertools
 import zlib
@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 import keras
 
-from mgan import layers as fast
+from mgan.nets import layers as fast
 
 RTOL = 1e-4
 BATCH = 2
@@ -251,7 +251,8 @@ def test_jit_compiled_step_matches():
 @pytest.mark.parametrize("accelerator", [False, True])
 def test_fast_conv_impl_takes_keras_layers_on_an_accelerator_and_the_tuned_ones_on_a_cpu(monkeypatch, accelerator):
     """The device kind is forced through the device list TensorFlow reports (a GPU is never at hand here)."""
-    from mgan import models, networks
+    from mgan import models
+    from mgan.nets import networks
     from mgan.config import TrainConfig
 
     real = tf.config.list_logical_devices

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from mgan import losses
-from mgan.experiments import ie_classification as ie
-from mgan.metric_losses import CenterLoss, IELoss
+from mgan.experiments.ie import classification as ie
 from mgan.models.metric_classifier import MetricClassifier
+from mgan.objectives import losses
+from mgan.objectives.metric_losses import CenterLoss, IELoss
 from tests.reproduce_helpers import REPO, load_script
 
 
@@ -175,7 +175,7 @@ def test_save_and_load_round_trip(tmp_path, rng):
 
 @pytest.mark.slow
 def test_mixed_bfloat16_classifier_keeps_state_and_losses_in_float32(rng):
-    from mgan import precision
+    from mgan.nets import precision
 
     x = rng.uniform(-1, 1, size=(12, 8, 8, 1)).astype(np.float32)
     y = np.array([0, 1, 2] * 4)
@@ -200,7 +200,7 @@ def test_feature_statistics_closed_form():
 
 
 def _digits_data():
-    from mgan.experiments import ie_points
+    from mgan.experiments.ie import points as ie_points
 
     return ie_points.load_split("digits", None)
 
@@ -209,7 +209,7 @@ def _digits_data():
 def test_softmax_plus_ie_learns_digits(tmp_path):
     """A small check that training learns: 300 steps on scikit-learn's digits reach high held-out accuracy, and the
     IE term falls (the loss is doing something, not only the softmax)."""
-    from mgan.experiments import ie_points
+    from mgan.experiments.ie import points as ie_points
 
     data = _digits_data()
     cfg = {"dataset": "digits", "net": "small", "loss": "ie", "seed": 0, "feature_dim": 16, "width": 0.25,
@@ -225,7 +225,7 @@ def test_softmax_plus_ie_learns_digits(tmp_path):
 
 @pytest.mark.slow
 def test_a_killed_point_resumes_exactly(tmp_path):
-    from mgan.experiments import ie_points
+    from mgan.experiments.ie import points as ie_points
 
     data = _digits_data()
     cfg = {"dataset": "digits", "net": "small", "loss": "center", "seed": 3, "feature_dim": 8, "width": 0.25,
@@ -242,7 +242,7 @@ def test_a_killed_point_resumes_exactly(tmp_path):
 @pytest.mark.slow
 def test_bn_recalibration_is_the_average_of_the_batch_statistics():
     from mgan import data as data_lib
-    from mgan.experiments import ie_points
+    from mgan.experiments.ie import points as ie_points
 
     data = _digits_data()
     model = _classifier("softmax", seed=1, num_classes=10)

@@ -12,6 +12,7 @@ import pytest
 import tensorflow as tf
 
 from mgan import images, metrics
+from mgan.data import to_unit_range
 from mgan.metrics import inception
 from mgan.metrics.inception import InceptionUnavailableError
 
@@ -95,12 +96,13 @@ def test_uint8_quantisation_and_unit_range():
     with pytest.raises(ValueError):
         images.to_uint8(np.array([0.0, np.nan]))
     u = np.array([0, 127, 128, 255], np.uint8)
-    np.testing.assert_allclose(images.uint8_to_unit(u), [-1.0, 127 / 127.5 - 1, 128 / 127.5 - 1, 1.0], atol=1e-7)
+    np.testing.assert_allclose(to_unit_range(u), [-1.0, 127 / 127.5 - 1, 128 / 127.5 - 1, 1.0], atol=1e-7)
     # round trip of every uint8 value through [-1, 1]
     all_u8 = np.arange(256).astype(np.uint8)
-    np.testing.assert_array_equal(images.to_uint8(images.uint8_to_unit(all_u8)), all_u8)
+    np.testing.assert_array_equal(images.to_uint8(to_unit_range(all_u8)), all_u8)
+    assert to_unit_range(all_u8).dtype == np.float32
     with pytest.raises(TypeError):
-        images.uint8_to_unit(np.zeros(3, np.float32))
+        to_unit_range(np.zeros(3, np.int32))
 
 
 def test_preprocess_tiles_grayscale_after_tf1_resize():

@@ -9,8 +9,10 @@ import pytest
 import tensorflow as tf
 
 import mgan  # noqa: F401  (registers the serializable classes)
-from mgan import latent, losses, models
+from mgan import models
 from mgan.config import TrainConfig
+from mgan.nets import latent
+from mgan.objectives import losses
 
 SHAPE = (8, 8, 1)
 pytestmark = pytest.mark.filterwarnings("ignore:`shuffle=True` was passed")
@@ -103,7 +105,7 @@ def generator_inputs_of_train_step(model, data):
 
 
 def test_noise_is_drawn_in_train_step_from_seed_and_iteration():
-    """METHODS D11 and mgan.latent: DMGAN's z ~ U(0, 1), iteration t of a run seeded s draws
+    """METHODS D11 and mgan.nets.latent: DMGAN's z ~ U(0, 1), iteration t of a run seeded s draws
     stateless_uniform([m, z_dim], seed=(s, 2**40 + t)); G gets z ⊕ onehot(y)."""
     x, y = arrays(8)
     model = make()

@@ -6,7 +6,7 @@ import tensorflow as tf
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
-from mgan import kmeans
+from mgan.objectives import kmeans
 
 
 def blobs(n_per, k=4, d=5, spread=0.3, seed=0):

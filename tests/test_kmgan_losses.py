@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from mgan import losses
+from mgan.objectives import losses
 
 
 def dist(a, b, squared):

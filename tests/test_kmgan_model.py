@@ -12,11 +12,14 @@ import tensorflow as tf
 import pytest
 
 import mgan  # noqa: F401
-from mgan import kmeans, losses, models, networks, runner
+from mgan import models
 from mgan.config import TrainConfig
 from mgan.errors import ConfigError
 from mgan.experiments import runs
 from mgan.models.kmgan import KMEANS_SALT, KMGAN
+from mgan.nets import networks
+from mgan.objectives import kmeans, losses
+from mgan.training import runner
 
 SHAPE = (8, 8, 1)
 
@@ -53,7 +56,7 @@ def test_step_three_is_sculleys_update_with_the_final_features():
     c_r, v_r = model.real_centers.numpy(), model.real_counts.numpy()
     c_f, v_f = model.fake_centers.numpy(), model.fake_counts.numpy()
     model.train_step(x)
-    from mgan import latent  # the step's noise is a pure function of (seed, iteration)
+    from mgan.nets import latent  # the step's noise is a pure function of (seed, iteration)
 
     z = latent.training_noise(model.seed, model.iteration - 1, 12, model.z_dim, model.noise)
     f_r, f_f = (t.numpy() for t in model.features(x, z))  # BN in training mode: the step's own features
@@ -109,7 +112,7 @@ def test_step_two_is_one_sgd_step_on_the_center_loss_of_the_first_assignment(for
 
 
 def latent_noise(model, iteration, m=12):
-    from mgan import latent
+    from mgan.nets import latent
 
     return latent.training_noise(model.seed, iteration, m, model.z_dim, model.noise)
 

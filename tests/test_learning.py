@@ -17,7 +17,8 @@ import os
 
 import pytest
 
-from mgan import metrics, runner
+from mgan import metrics
+from mgan.training import runner
 from mgan.config import TrainConfig
 from mgan.metrics.class_report import learns
 

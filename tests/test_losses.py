@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from mgan import centers, losses
+from mgan.objectives import centers, losses
 
 
 def rel_err(a, b):

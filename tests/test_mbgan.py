@@ -10,9 +10,12 @@ import pytest
 import tensorflow as tf
 
 import mgan  # noqa: F401  (registers the serializable classes)
-from mgan import latent, losses, models, runner
+from mgan import models
 from mgan.config import TrainConfig
 from mgan.models.mbgan import anchor_indices, with_anchor_batches
+from mgan.nets import latent
+from mgan.objectives import losses
+from mgan.training import runner
 
 SHAPE = (8, 8, 1)
 
@@ -229,9 +232,9 @@ def test_runner_trains_unlabeled_independent_mbgan(tmp_path):
 def test_mbgan_flags_leave_the_runs_of_other_models_alone(tmp_path):
     """The run-store keys of other models ignore MBGAN's flags, and a run recorded before the flags existed resumes
     (a missing field counts as its default); a changed MBGAN flag still refuses to resume."""
-    from mgan import run_manifest
     from mgan.errors import RunError
     from mgan.experiments import runs
+    from mgan.training import manifest as run_manifest
 
     key = runs.run_key
     for model, same in (("dmgan", True), ("mbgan", False)):

@@ -7,8 +7,8 @@ import pytest
 import scipy.linalg
 import scipy.special
 
-from mgan import provenance
 from mgan.metrics import scores
+from mgan.records import provenance
 from mgan.metrics import (FrechetDistanceError, frechet_distance_from_activations, frechet_distance_from_stats,
                           inception_score_from_logits)
 

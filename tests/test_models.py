@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from mgan import centers, losses, models
+from mgan import models
 from mgan.config import TrainConfig
+from mgan.objectives import centers, losses
 
 
 def tiny_cfg(model, **kw):
@@ -80,7 +81,7 @@ def test_dmgan_step_reproduces_the_paper_update_by_hand(model, ip_norm, d_batche
     _, ref = make(model, shape, **kw)
     ref.set_weights(m.get_weights())
     x, y = batch(shape)
-    # the noise of iteration 0, drawn here as documented (METHODS D11: U(0, 1); mgan.latent: seed pair
+    # the noise of iteration 0, drawn here as documented (METHODS D11: U(0, 1); mgan.nets.latent: seed pair
     # (seed, 2**40 + iteration)) so that the losses below also check that train_step draws this noise
     assert cfg.noise == "uniform01"
     z = tf.random.stateless_uniform([len(x), cfg.z_dim], seed=[cfg.seed, 1 << 40], minval=0.0, maxval=1.0)

@@ -6,9 +6,11 @@ import pytest
 import tensorflow as tf
 import keras
 
-from mgan import latent, losses, models, networks
+from mgan import models
 from mgan.config import ConfigError, TrainConfig, validate
 from mgan.experiments import runs as runs_lib
+from mgan.nets import latent, networks
+from mgan.objectives import losses
 
 
 def _cfg(**kw):

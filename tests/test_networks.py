@@ -3,8 +3,8 @@ import keras
 import numpy as np
 import pytest
 
-from mgan import networks
 from mgan.config import TrainConfig
+from mgan.nets import networks
 
 
 def n_params(model):

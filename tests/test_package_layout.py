@@ -66,7 +66,7 @@ def _cycle(graph):
 def test_no_import_cycles():
     modules = _modules()
     graph = {name: _imports(name, path, modules) for name, path in modules.items()}
-    assert graph["mgan.sampling"] and graph["mgan.runner"]  # the graph sees imports at all
+    assert graph["mgan.nets.sampling"] and graph["mgan.training.runner"]  # the graph sees imports at all
     assert _cycle(graph) is None, f"import cycle: {' -> '.join(_cycle(graph))}"
 
 
@@ -85,3 +85,37 @@ def test_scripts_import_the_installed_package_without_path_edits():
             if f.endswith(".py"):
                 text = open(os.path.join(REPO, folder, f), encoding="utf-8").read()
                 assert "sys.path" not in text, f"{folder}/{f} edits sys.path"
+
+
+def _top_level_names(path):
+    """The names a module defines at its top level (functions, classes, assignments, imports)."""
+    names = set()
+    for node in ast.parse(open(path, encoding="utf-8").read()).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
+def test_contracts_is_the_module_map():
+    """docs/CONTRACTS.md has one entry (a line ``- `mgan.x.y`: ...``) per module of the package and none for a module
+    that does not exist; every other ``mgan.x.y`` it names is a module or a top-level name of one, every
+    ``mgan/....py`` path a file."""
+    import re
+
+    modules = _modules()
+    text = open(os.path.join(REPO, "docs", "CONTRACTS.md"), encoding="utf-8").read()
+    entries = re.findall(r"^- `(mgan[\w.]*)`", text, re.M)
+    assert len(entries) == len(set(entries)), sorted(e for e in entries if entries.count(e) > 1)
+    assert set(entries) - set(modules) == set(), "entries for modules that do not exist"
+    assert set(modules) - set(entries) == set(), "modules without an entry in docs/CONTRACTS.md"
+    for name in set(re.findall(r"`(mgan(?:\.\w+)+)", text)):
+        module, attr = (name, None) if name in modules else name.rsplit(".", 1)
+        assert module in modules, f"docs/CONTRACTS.md names {name}: no module {module}"
+        assert attr is None or attr in _top_level_names(modules[module]), f"docs/CONTRACTS.md names {name}"
+    for path in re.findall(r"`(mgan/[\w/]+\.py)", text):
+        assert os.path.isfile(os.path.join(REPO, path)), path

@@ -1,5 +1,5 @@
-"""Training precision (issue 14, mgan.precision): float32 and mixed_bfloat16 networks, what stays float32, run keys,
-manifests and resume, loading runs, the benchmark and the reproduce scripts' --precision."""
+"""Training precision (issue 14, mgan.nets.precision): float32 and mixed_bfloat16 networks, what stays float32, run
+keys, manifests and resume, loading runs, the benchmark and the reproduce scripts' --precision."""
 import json
 import os
 import subprocess
@@ -11,10 +11,12 @@ import pytest
 import tensorflow as tf
 
 import mgan  # noqa: F401
-from mgan import models, precision, run_model, runner, sampling, timing
+from mgan import models
 from mgan.config import TrainConfig, validate
 from mgan.errors import ConfigError, PrecisionMismatchError, UserError, report_user_errors
 from mgan.experiments import runs
+from mgan.nets import precision
+from mgan.training import runner, timing, trained
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHAPE = (32, 32, 3)
@@ -139,12 +141,12 @@ def test_resuming_under_another_precision_is_refused_in_one_line(bf16_run, capsy
 
 def test_a_bfloat16_run_is_loaded_under_its_precision(bf16_run):
     out, _ = bf16_run
-    generator, _ = sampling.load_run(str(out))
+    generator, _ = trained.load_run(str(out))
     assert any(layer.compute_dtype == "bfloat16" for layer in generator.layers)
-    x, y = sampling.generate_from_run(str(out), 20, seed=1)
+    x, y = trained.generate_from_run(str(out), 20, seed=1)
     assert x.dtype == np.uint8 and x.shape == (20, 8, 8, 1) and y is not None
-    assert sampling.run_sample_grid(str(out)).dtype == np.uint8
-    model, _ = run_model.load_trained_model(str(out))
+    assert trained.run_sample_grid(str(out)).dtype == np.uint8
+    model, _ = trained.load_trained_model(str(out))
     assert model.discriminator.get_layer("conv1").compute_dtype == "bfloat16"
     assert keras.config.dtype_policy().name == "float32"
 

@@ -12,8 +12,11 @@ import sys
 
 import pytest
 
-from mgan.experiments import paper_values, runs as runs_lib
-from reproduce_helpers import REPO, assert_figure, load_script, published_files, run, run_scripts, table_rows
+from mgan.experiments import runs as runs_lib
+from mgan.experiments.dmgan import paper_values
+from mgan.training import manifest as run_manifest
+from reproduce_helpers import (REPO, assert_figure, load_script, published_files, run, run_scripts, table_rows,
+                               training_runs)
 
 SCRIPTS = ["table2_svhn_lambda_sweep", "fig3_mnist_samples", "fig4_svhn_gamma_sweep", "fig5_svhn_samples",
            "fig6_cifar_gamma_is", "fig7_cifar_samples", "table3_cifar_is"]
@@ -222,9 +225,9 @@ def test_rerun_skips_finished_points(env, results):
     gens = [runs_lib.run_dir_of(rec, env["runs"]) for p in results["table3_cifar_is"]["results"]["points"].values()
             for rec in p["per_seed"]]
     gen_mtimes = [os.path.getmtime(os.path.join(g, "generator.keras")) for g in gens]
-    before = runs_lib.TRAIN_CALLS["n"]
-    res, _ = run(env, "table3_cifar_is")
-    assert runs_lib.TRAIN_CALLS["n"] == before
+    with training_runs() as trained:
+        res, _ = run(env, "table3_cifar_is")
+    assert trained == []
     assert res["counts"] == {"skipped": 8, "trained": 0, "reused_run": 0}  # every trained row
     assert {p: os.path.getmtime(os.path.join(out, "points", p)) for p in pts} == mtimes  # timing.json included
     assert [os.path.getmtime(os.path.join(g, "generator.keras")) for g in gens] == gen_mtimes
@@ -251,9 +254,9 @@ def test_interrupted_sweep_resumes(env, results, monkeypatch):
     assert not os.path.exists(os.path.join(out, "points", "gamma1.00__seed1.json"))
     assert not os.path.exists(os.path.join(out, "table.md"))
     first = os.path.getmtime(os.path.join(out, "points", "gamma0.00__seed1.json"))
-    before = runs_lib.TRAIN_CALLS["n"]
-    res, _ = run(env, "fig5_svhn_samples", out, "--seeds=1")
-    assert runs_lib.TRAIN_CALLS["n"] == before + 1  # only the unfinished point trains
+    with training_runs() as trained:
+        res, _ = run(env, "fig5_svhn_samples", out, "--seeds=1")
+    assert len(trained) == 1  # only the unfinished point trains
     assert res["counts"]["skipped"] == 1
     assert os.path.getmtime(os.path.join(out, "points", "gamma0.00__seed1.json")) == first
     assert os.path.exists(os.path.join(out, "table.md"))
@@ -295,7 +298,7 @@ def test_study_of_readings_runs_each_reading_with_its_flags_and_reports_the_clas
     assert list(res["points"]) == want
     for label, pt in res["points"].items():
         model, overrides, _ = study.READINGS[pt["meta"]["reading"]]
-        cfg = runs_lib.read_manifest(runs_lib.run_dir_of(pt["per_seed"][0], env["runs"]))["config"]
+        cfg = run_manifest.read(runs_lib.run_dir_of(pt["per_seed"][0], env["runs"]))["config"]
         assert cfg["model"] == model and cfg["width"] == pt["meta"]["width"]
         assert all(cfg[k] == v for k, v in overrides.items()), (label, overrides)
         assert pt["aggregate"]["class_report_mean"]["classes_covered"] >= 1
@@ -346,9 +349,9 @@ def test_published_files_hold_no_machine_paths_and_a_rerun_cleans_old_ones(env, 
     rec["scores"]["protocol"]["samples"]["run_dir"] = rec["run"]["dir"]
     with open(point, "w") as f:
         json.dump(rec, f)
-    before = runs_lib.TRAIN_CALLS["n"]
-    res, _ = run(env, "fig5_svhn_samples")
-    assert runs_lib.TRAIN_CALLS["n"] == before and res["counts"]["skipped"] == 2
+    with training_runs() as trained:
+        res, _ = run(env, "fig5_svhn_samples")
+    assert trained == [] and res["counts"]["skipped"] == 2
     text = open(point).read()
     assert root not in text and "RUNS_DIR/" in text
     assert json.loads(text)["point_key"] == rec["point_key"]
@@ -368,11 +371,11 @@ def test_sweep_split_over_two_concurrent_workers_then_assembled(env, results):
     labels = {f"{m}_gamma{g:.2f}" for m in ("dmgan", "wadmgan") for g in (0.0, 1.0)}
     assert trained[0] | trained[1] == labels and not trained[0] & trained[1]  # each point once, by one worker
     assert not os.path.exists(os.path.join(out, "table.md"))  # workers leave the table to the final invocation
-    before = runs_lib.TRAIN_CALLS["n"]
-    res, _ = run(env, "fig6_cifar_gamma_is", out, "--seeds=3")
-    assert runs_lib.TRAIN_CALLS["n"] == before and res["counts"] == {"skipped": 4, "trained": 0, "reused_run": 0}
+    with training_runs() as trained:
+        res, _ = run(env, "fig6_cifar_gamma_is", out, "--seeds=3")
+    assert trained == [] and res["counts"] == {"skipped": 4, "trained": 0, "reused_run": 0}
     for p in res["points"].values():
-        m = runs_lib.read_manifest(runs_lib.run_dir_of(p["per_seed"][0], env["runs"]))
+        m = run_manifest.read(runs_lib.run_dir_of(p["per_seed"][0], env["runs"]))
         assert len(m["segments"]) == 1  # trained exactly once
     assert os.path.exists(os.path.join(out, "table.md")) and os.path.exists(os.path.join(out, "fig6_is_vs_gamma.png"))
     r = subprocess.run([sys.executable, script, *args, "--shard=2/2"], capture_output=True, text=True, timeout=120)

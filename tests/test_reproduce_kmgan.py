@@ -10,9 +10,11 @@ import os
 import numpy as np
 import pytest
 
-from mgan.experiments import paper_values, runs as runs_lib
+from mgan.experiments import runs as runs_lib
+from mgan.experiments.kmgan import paper_values
+from mgan.training import manifest as run_manifest
 from reproduce_helpers import (assert_fails_without_celeba, assert_figure, assert_no_machine_paths, load_script,
-                               run, run_scripts,
+                               run, run_scripts, training_runs,
                                table_rows, write_celeba_stand_in)
 
 # every test runs reproduce scripts end to end (training runs) or starts an interpreter
@@ -32,12 +34,12 @@ def _run_dir(env, res, label):
 
 
 def _config(env, res, label):
-    return runs_lib.read_manifest(_run_dir(env, res, label))["config"]
+    return run_manifest.read(_run_dir(env, res, label))["config"]
 
 
 def test_fig2_features_at_every_kept_checkpoint_on_the_synthetic_stand_in(reproduce_env):
-    from mgan import run_model
-    from mgan.experiments import kmgan_figures
+    from mgan.experiments.kmgan import figures as kmgan_figures
+    from mgan.training import trained
 
     res, out = run(reproduce_env, "kmgan_fig2_synthetic_features", dataset=None)
     assert res["data"]["used"] == "synthetic" and not res["data"]["substitute"]
@@ -50,7 +52,7 @@ def test_fig2_features_at_every_kept_checkpoint_on_the_synthetic_stand_in(reprod
     x, y = kmgan_figures.probe_set("synthetic")
     assert x.shape == (1000, 100) and np.bincount(y).tolist() == [250] * 4
     snaps = kmgan_figures.feature_snapshots(_run_dir(reproduce_env, res, "kmgan"), x)
-    model, _ = run_model.load_trained_model(_run_dir(reproduce_env, res, "kmgan"))
+    model, _ = trained.load_trained_model(_run_dir(reproduce_env, res, "kmgan"))
     np.testing.assert_allclose(snaps[-1][1], model.discriminator(x, training=False).numpy(), rtol=1e-5, atol=1e-6)
     assert np.abs(snaps[0][1] - snaps[-1][1]).max() > 1e-6 and snaps[0][1].shape == (1000, 500)
     dc = kmgan_figures.feature_snapshots(_run_dir(reproduce_env, res, "dcgan"), x)
@@ -91,7 +93,7 @@ def test_fig4_shares_the_clipped_run_and_trains_without_clipping(reproduce_env, 
 
 
 def test_fig5_class_frequencies_from_a_three_conv_classifier(reproduce_env, results):
-    from mgan.experiments import kmgan_figures
+    from mgan.experiments.kmgan import figures as kmgan_figures
     from mgan.metrics import classifier
 
     res = results["kmgan_fig5_fashion_class_frequency"]["results"]
@@ -163,9 +165,9 @@ def test_celeba_script_on_a_generated_stand_in(reproduce_env, tmp_path):
 
 
 def test_readings_study_shares_the_figures_runs(reproduce_env, results):
-    before = runs_lib.TRAIN_CALLS["n"]
-    res, out = run(reproduce_env, "study_kmgan_readings", None, "--readings=dcgan,kmgan,plain,no_center_loss")
-    assert runs_lib.TRAIN_CALLS["n"] - before == 1  # only 'plain' is new: the others are Figs. 3-4's runs
+    with training_runs() as trained:
+        res, out = run(reproduce_env, "study_kmgan_readings", None, "--readings=dcgan,kmgan,plain,no_center_loss")
+    assert len(trained) == 1  # only 'plain' is new: the others are Figs. 3-4's runs
     f3 = results["kmgan_fig3_pixel_vs_feature"]["results"]["points"]
     assert res["points"]["no_center_loss"]["per_seed"][0]["run"]["key"] == \
         f3["kmgan_no_center_loss"]["per_seed"][0]["run"]["key"]

@@ -10,7 +10,9 @@ import os
 import numpy as np
 import pytest
 
-from mgan.experiments import paper_values, runs as runs_lib
+from mgan.experiments import runs as runs_lib
+from mgan.experiments.mbgan import paper_values
+from mgan.training import manifest as run_manifest
 from reproduce_helpers import (assert_fails_without_celeba, assert_no_machine_paths, run, run_scripts,
                                table_rows, write_celeba_stand_in)
 
@@ -28,7 +30,7 @@ def results(reproduce_env):
 
 
 def _manifest(reproduce_env, res, label):
-    return runs_lib.read_manifest(runs_lib.run_dir_of(res["points"][label]["per_seed"][0], reproduce_env["runs"]))
+    return run_manifest.read(runs_lib.run_dir_of(res["points"][label]["per_seed"][0], reproduce_env["runs"]))
 
 
 def test_svm_tables_compare_with_the_paper_and_state_the_protocol(reproduce_env, results):
@@ -137,7 +139,7 @@ def test_celeba_script_on_a_generated_stand_in(reproduce_env, tmp_path):
 
 
 def test_interpolation_inputs_closed_form():
-    from mgan.sampling import interpolation_inputs
+    from mgan.nets.sampling import interpolation_inputs
 
     rng = np.random.default_rng(0)
     zl, zr = rng.uniform(size=(2, 4)), rng.uniform(size=(2, 4))

@@ -19,10 +19,11 @@ import pytest
 import tensorflow as tf
 
 import mgan  # noqa: F401
-from mgan import callbacks, run_lock, runner, sampling
 from mgan.config import TrainConfig
 from mgan.data import DataUnavailableError, load_dataset
 from mgan.errors import CheckpointError, ConfigError, InputFileError, RunError, RunLockedError, describe_os_error
+from mgan.training import callbacks, runner, trained
+from mgan.training import lock as run_lock
 
 TINY = dict(model="dmgan", dataset="digits", width=0.0625, feature_dim=8, z_dim=6, batch_size=16,
             checkpoint_every=2, sample_every=0, log_every=1, progress=False, deterministic=True)
@@ -207,14 +208,14 @@ def test_truncated_generator_is_named_with_the_fix(tmp_path):
     data = (out / "generator.keras").read_bytes()
     (out / "generator.keras").write_bytes(data[:len(data) // 2])
     with pytest.raises(InputFileError, match="truncated or damaged") as ei:
-        sampling.load_run(str(out))
+        trained.load_run(str(out))
     assert "delete it and re-run" in str(ei.value)
     r = subprocess.run([sys.executable, "-m", "mgan.sample", f"--run={out}", "--n=3",
                         f"--out={tmp_path / 's.npz'}"], capture_output=True, text=True, timeout=300, env=ENV)
     assert "truncated" in _no_traceback(r) and not (tmp_path / "s.npz").exists()
     os.remove(out / "generator.keras")  # the fix the message gives
     runner.train(cfg(out, steps=1))
-    sampling.load_run(str(out))
+    trained.load_run(str(out))
 
 
 def test_sample_cli_rejects_batch_size_zero(tmp_path):
@@ -263,8 +264,8 @@ def test_label_errors_name_the_label_key_and_non_zip_files(tmp_path):
 # --- published files without machine paths ---------------------------------------------------------------------------
 
 def test_portable_paths_and_the_scrub_tool(tmp_path, capsys):
-    from mgan import portable_paths
     from mgan.experiments import scrub_results
+    from mgan.records import portable_paths
 
     data = tmp_path / "data"
     _mnist_like(str(data / "mnist.npz"), 10, seed=0)
@@ -322,7 +323,7 @@ def _sample(run_dir, out, *extra):
 
 def _interrupt_at(monkeypatch, step, exc=KeyboardInterrupt):
     """Raise ``exc`` (Ctrl-C) right after the iteration ``step`` has finished, as a signal would."""
-    from mgan import callbacks
+    from mgan.training import callbacks
 
     real = callbacks.StepTimer.on_train_batch_end
 
@@ -344,8 +345,8 @@ def test_sample_never_replaces_out_and_records_provenance(tmp_path, monkeypatch)
         runner.train(cfg(out, steps=6))
     monkeypatch.undo()
     manifest = json.loads((out / "manifest.json").read_text())
-    assert "step 2" in sampling.stale_generator_warning(str(out), manifest)
-    x, _, prov = sampling.samples_from_run(str(out), 4, seed=5, from_checkpoint=True)
+    assert "step 2" in trained.stale_generator_warning(str(out), manifest)
+    x, _, prov = trained.samples_from_run(str(out), 4, seed=5, from_checkpoint=True)
     assert prov["step"] == 3 and prov["source"] == "checkpoints/ckpt-3" and prov["seed"] == 5 and len(x) == 4
 
     keep = tmp_path / "notes.npz"
@@ -419,8 +420,8 @@ def test_fit_rejects_bad_input_at_the_first_batch(case, needle):  # issue 24, ro
 
 
 def test_second_fit_with_other_image_size_and_predict_labels_are_rejected():  # issue 24, row 4
-    from mgan import latent
     from mgan.errors import InputDataError
+    from mgan.nets import latent
 
     model, (x, y) = _api_model(), _xy()
     model.fit(_ds(x, y).batch(8), verbose=0)

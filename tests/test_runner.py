@@ -13,9 +13,10 @@ import pytest
 import tensorflow as tf
 
 import mgan  # noqa: F401
-from mgan import losses, runner
 from mgan.config import TrainConfig
 from mgan.errors import CheckpointError, NonFiniteLossError, RunError
+from mgan.objectives import losses
+from mgan.training import runner
 
 TINY = dict(model="dmgan", dataset="digits", width=0.0625, feature_dim=8, z_dim=6, batch_size=16,
             checkpoint_every=2, sample_every=2, log_every=1, progress=False, deterministic=True)
@@ -175,11 +176,11 @@ def test_sample_cli_writes_data_schema_npz(tmp_path):
     assert d["x"].shape == (37, 8, 8, 1) and d["x"].dtype == np.uint8
     assert d["y"].shape == (37,) and set(np.unique(d["y"])) <= set(range(10)) and len(np.unique(d["y"])) > 3
     # same seed -> same samples; the conditional labels drive the generator input
-    from mgan import sampling
-    x1, y1 = sampling.generate_from_run(str(out), 37, seed=0)
+    from mgan.training import trained
+    x1, y1 = trained.generate_from_run(str(out), 37, seed=0)
     np.testing.assert_array_equal(x1, d["x"])
     np.testing.assert_array_equal(y1, d["y"])
-    _, y2 = sampling.generate_from_run(str(out), 37, seed=1)
+    _, y2 = trained.generate_from_run(str(out), 37, seed=1)
     assert not np.array_equal(y1, y2)  # a new seed draws new labels (and noise)
     r = subprocess.run([sys.executable, "-m", "mgan.sample", f"--run={tmp_path / 'nope'}", "--n=3",
                         f"--out={tmp_path / 'nope.npz'}"], capture_output=True, text=True, timeout=300)

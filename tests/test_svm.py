@@ -28,7 +28,7 @@ def test_max_pool_rejects_unequal_windows():
 
 
 def _discriminator(layout, shape, width=0.125):
-    from mgan import networks
+    from mgan.nets import networks
 
     cfg = TrainConfig(layout=layout, width=width)
     return networks.build_discriminator(cfg, shape, head_dim=7)
@@ -95,8 +95,8 @@ def test_svm_score_run_restores_the_final_discriminator(tmp_path):
     import json
     import os
 
-    from mgan import runner
-    from mgan.run_model import load_trained_model
+    from mgan.training import runner
+    from mgan.training.trained import load_trained_model
 
     out = str(tmp_path / "run")
     cfg = TrainConfig(model="mbgan", dataset="digits", steps=3, width=0.0625, batch_size=32, out=out,

@@ -2,8 +2,10 @@
 import pytest
 import tensorflow as tf
 
-from mgan import models, networks, timing
+from mgan import models
 from mgan.config import TrainConfig
+from mgan.nets import networks
+from mgan.training import timing
 
 
 def test_forward_macs_by_hand():

@@ -22,8 +22,8 @@ from absl import app, flags, logging
 
 from mgan.config import PRECISIONS, TrainConfig
 from mgan.data import labelled_image_datasets
-from mgan.experiments import runs as runs_lib
 from mgan.experiments import scales
+from mgan.experiments import runs as runs_lib
 
 METRIC_CHOICES = ["inception", "classifier"]
 
@@ -45,7 +45,7 @@ class Context:
     extra: dict = field(default_factory=dict)
     command: str = ""  # the command line, as recorded in the outputs
     shard: tuple = None  # (i, n): this worker runs every n-th point from the i-th (--shard=i/n); None: all
-    precision: str = "float32"  # --precision of every run the script trains (mgan.precision)
+    precision: str = "float32"  # --precision of every run the script trains (mgan.nets.precision)
 
     @property
     def substitute(self):
@@ -113,8 +113,8 @@ def define_flags(fv, script, paper_dataset):
                              message="--shard must be i/n with integers 0 <= i < n, e.g. --shard=0/2", flag_values=fv)
     flags.DEFINE_enum("precision", "float32", list(PRECISIONS), "numeric precision of every run the script trains: "
                       "float32 (the papers') | mixed_bfloat16 (networks compute in bfloat16; variables, optimizer "
-                      "state, losses and metrics float32; mgan.precision). Runs of each precision have their own run "
-                      "keys; results of another precision need their own --out", flag_values=fv)
+                      "state, losses and metrics float32; mgan.nets.precision). Runs of each precision have their "
+                      "own run keys; results of another precision need their own --out", flag_values=fv)
 
 
 def define_interpolation_flags(fv, steps_note="the paper: not stated"):

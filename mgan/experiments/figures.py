@@ -3,9 +3,10 @@
 - :class:`Curve`: a value against a point parameter (γ, λ), one curve per series, error bars (std over seeds; with
   one seed, the score's std over splits, as the paper's "IS ± std"; distances with one seed have none), the paper's
   values overlaid where the paper gives numbers (on a second y axis when our metric differs from the paper's).
-- :class:`Samples`: sample grids of finished runs from their fixed grid noise (``mgan.sampling.run_sample_grid``), one
-  panel per model labelled (a), (b), (c) like the paper; a panel without a run (a model of a later issue) is a
-  labelled blank panel saying why. Each grid is also written on its own with ``mgan.images.write_png``.
+- :class:`Samples`: sample grids of finished runs from their fixed grid noise
+  (``mgan.training.trained.run_sample_grid``), one panel per model labelled (a), (b), (c) like the paper; a panel
+  without a run (a model of a later issue) is a labelled blank panel saying why. Each grid is also written on its own
+  with ``mgan.images.write_png``.
 - :class:`Bars`: Table 3 as a figure: (a) the score per model, ours next to the paper's; (b) the time per iteration
   as a ratio to the reference row, ours next to the paper's.
 """
@@ -17,8 +18,8 @@ from typing import Optional
 
 import numpy as np
 
-from mgan.atomic_files import atomic_write_bytes
 from mgan.experiments.runs import run_dir_of
+from mgan.records.atomic_files import atomic_write_bytes
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -185,8 +186,8 @@ class Panel:
 
 def real_grid(dataset, data_dir=None, rows=8, cols=8, seed=0):
     """An 8x8 grid of training images of ``dataset`` (a fixed seeded choice), uint8, as a run's sample grid."""
-    from mgan import data as data_lib
     from mgan import images
+    from mgan import data as data_lib
 
     ds = data_lib.load_dataset(dataset, split="train", data_dir=data_dir)
     idx = np.random.default_rng(seed).choice(ds.n, rows * cols, replace=False)
@@ -204,7 +205,8 @@ class Samples:
     upscale: int = 1
 
     def render(self, results, exp, ctx):
-        from mgan import images, sampling
+        from mgan import images
+        from mgan.training import trained
 
         plt = _plt()
         paths = []
@@ -225,7 +227,7 @@ class Samples:
             if panel.real:
                 grid = real_grid(panel.real, ctx.data_dir or None)
             elif pt and pt["per_seed"]:
-                grid = sampling.run_sample_grid(run_dir_of(pt["per_seed"][0], ctx.runs_dir))
+                grid = trained.run_sample_grid(run_dir_of(pt["per_seed"][0], ctx.runs_dir))
             if grid is not None:
                 p = os.path.join(ctx.out, f"{stem}_{LETTERS[i]}.png")
                 images.write_png(p, images.upscale(grid, self.upscale))
@@ -245,7 +247,8 @@ class Samples:
 
 @dataclass
 class Interpolation:
-    """MBGAN Fig. 9: rows of linear interpolations in z between random end points (mgan.sampling), of one run."""
+    """MBGAN Fig. 9: rows of linear interpolations in z between random end points (mgan.training.trained), of one
+    run."""
     file: str
     title: str
     label: str
@@ -254,12 +257,13 @@ class Interpolation:
     upscale: int = 1
 
     def render(self, results, exp, ctx):
-        from mgan import images, sampling
+        from mgan import images
+        from mgan.training import trained
 
         pt = results["points"].get(self.label)
         if not pt or not pt["per_seed"]:
             return []
-        grid = sampling.run_interpolation_grid(run_dir_of(pt["per_seed"][0], ctx.runs_dir), self.rows, self.steps)
+        grid = trained.run_interpolation_grid(run_dir_of(pt["per_seed"][0], ctx.runs_dir), self.rows, self.steps)
         plt = _plt()
         fig, ax = plt.subplots(figsize=(1.0 * self.steps + 1, 1.0 * self.rows + 1))
         ax.imshow(grid[..., 0] if grid.shape[-1] == 1 else grid, cmap="gray" if grid.shape[-1] == 1 else None,

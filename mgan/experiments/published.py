@@ -6,16 +6,17 @@
   anything is trained or written, to put another protocol's results there, naming both and suggesting ``--out``
   (so a smoke or test run can never overwrite full-scale results; committed paths stay ``results/<script>/``). The
   same protocol resumes: finished points are skipped.
-- **No machine paths.** Every JSON and text file goes through :func:`mgan.portable_paths.scrub` with this machine's
-  roots (data directory, run store, cache, Inception module): data are named by identity, runs by their directory
-  name, commands by their flags with ``DIR`` for directories.
+- **No machine paths.** Every JSON and text file goes through :func:`mgan.records.portable_paths.scrub` with this
+  machine's roots (data directory, run store, cache, Inception module): data are named by identity, runs by their
+  directory name, commands by their flags with ``DIR`` for directories.
 """
 import os
 
 from mgan import data as data_lib
-from mgan import portable_paths, run_lock
-from mgan.atomic_files import atomic_write_json, atomic_write_text, read_json
 from mgan.errors import UserError
+from mgan.records import portable_paths
+from mgan.records.atomic_files import atomic_write_json, atomic_write_text, read_json
+from mgan.training import lock as run_lock
 
 PROTOCOL_FIELDS = ("scale", "dataset", "metric")
 # Script flags that change what the numbers mean (MBGAN's SVM protocol, the IE experiment's loss options and BN

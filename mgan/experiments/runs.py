@@ -10,17 +10,18 @@ sweep that wants to share its γ = 0 point with a DMGAN-f figure declares that p
 So Fig. 5's γ = 0 (DMGAN-f) and γ = 1 runs are Fig. 4 points, and Fig. 7's and Table 3's DMGAN/waDMGAN runs are
 Fig. 6's γ = 1.0 points whenever the settings match: the second script finds the finished run and does not train.
 
-:func:`ensure_run` trains or resumes through :func:`mgan.runner.train` (which checkpoints, so an interrupted run
-resumes where its last checkpoint was written) and returns the run directory. A finished run (manifest status
+:func:`ensure_run` trains or resumes through :func:`mgan.training.runner.train` (which checkpoints, so an interrupted
+run resumes where its last checkpoint was written) and returns the run directory. A finished run (manifest status
 'complete', generator.keras present, same length) is returned without building anything.
 """
-import hashlib
-import json
 import os
 import time
 
 from mgan import config as config_lib
-from mgan import atomic_files, run_lock
+from mgan.records import atomic_files
+from mgan.records.checksums import key_hash
+from mgan.training import lock as run_lock
+from mgan.training import manifest as run_manifest
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_RUNS_DIR = os.path.join(REPO_ROOT, "runs")
@@ -37,25 +38,16 @@ DATASET_FIELDS = {"celeba_crop": "celeba", "synthetic_seed": "synthetic"}
 MODEL_FIELDS = {"alpha": ("mbgan",), "margin_reduction": ("mbgan",), "pair_sampling": ("mbgan",),
                 **config_lib.OWNED_FIELDS}
 
-# Counts calls of mgan.runner.train made by this module (tests assert that re-runs do not retrain).
-TRAIN_CALLS = {"n": 0}
-
-
 def repo_relative(path):
     """``path`` relative to the repository root when inside it (results hold no machine-specific paths then)."""
     path = os.path.abspath(path)
     return os.path.relpath(path, REPO_ROOT) if path.startswith(REPO_ROOT + os.sep) else path
 
 
-def repo_path(path):
-    """The absolute path of a path recorded by :func:`repo_relative`."""
-    return path if os.path.isabs(path) else os.path.join(REPO_ROOT, path)
-
-
 def canonical_config(cfg):
     """The result-relevant fields of ``cfg``, with 'auto' fields resolved, as a plain dict."""
-    from mgan import data as data_lib
     from mgan import models
+    from mgan import data as data_lib
 
     spec = data_lib.dataset_info(cfg.dataset)
     resolved = models.resolve(cfg, tuple(spec.example_shape))
@@ -72,8 +64,7 @@ def canonical_config(cfg):
 
 
 def run_key(cfg):
-    blob = json.dumps({"key_version": KEY_VERSION, "config": canonical_config(cfg)}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:KEY_LENGTH]
+    return key_hash({"key_version": KEY_VERSION, "config": canonical_config(cfg)}, KEY_LENGTH)
 
 
 def run_dir(cfg, runs_dir=None):
@@ -88,16 +79,8 @@ def run_dir_of(record, runs_dir=None):
     return os.path.join(os.path.abspath(runs_dir or DEFAULT_RUNS_DIR), os.path.basename(record["run"]["dir"]))
 
 
-def read_manifest(path):
-    try:
-        with open(os.path.join(path, "manifest.json"), encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, json.JSONDecodeError):
-        return None
-
-
 def is_complete(path):
-    m = read_manifest(path)
+    m = run_manifest.read_if_intact(path)
     return bool(m and m.get("status") == "complete" and m.get("step", -1) >= m.get("total_steps", 1)
                 and os.path.exists(os.path.join(path, "generator.keras")))
 
@@ -107,7 +90,7 @@ def ensure_run(cfg, runs_dir=None, progress=None):
 
     info: ``{'key', 'trained': bool (this call ran training steps), 'wall_seconds': time spent here}``.
     """
-    from mgan import runner
+    from mgan.training import runner
 
     path = run_dir(cfg, runs_dir)
     key = run_key(cfg)
@@ -122,7 +105,6 @@ def ensure_run(cfg, runs_dir=None, progress=None):
         run_cfg = cfg.replace(out=path)
         if progress is not None:
             run_cfg = run_cfg.replace(progress=progress)
-        TRAIN_CALLS["n"] += 1
         runner.train(run_cfg)
     import keras
 
@@ -146,7 +128,3 @@ def manifest_facts(manifest):
         "device": manifest.get("device"), "versions": manifest.get("versions"),
         "git_commit": manifest.get("git_commit"), "created": manifest.get("created"),
     }
-
-
-def config_from_dict(d):
-    return config_lib.config_from_record(d)

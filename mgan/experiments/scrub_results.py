@@ -2,16 +2,16 @@
 
 For results directories written before issue 9 whose runs are not on this machine (a re-run of the script would skip
 every point but cannot re-render figures without the runs). Every ``*.json`` and ``*.md`` file under the given
-directories goes through :func:`mgan.portable_paths.scrub`; copies of run manifests (``manifests/``) also lose the
-machine fields and gain the data's identity when the data file they name exists here. Idempotent; files that are
+directories goes through :func:`mgan.records.portable_paths.scrub`; copies of run manifests (``manifests/``) also lose
+the machine fields and gain the data's identity when the data file they name exists here. Idempotent; files that are
 already portable are not touched. ``--data_dir`` (else ``$MGAN_DATA_DIR``) names this machine's data directory.
 """
 import os
 import sys
 
-from mgan import portable_paths
-from mgan.atomic_files import atomic_write_json, atomic_write_text, read_json, to_json
 from mgan.experiments import published
+from mgan.records import portable_paths
+from mgan.records.atomic_files import atomic_write_json, atomic_write_text, read_json, to_json
 
 
 def scrub_file(path, roots):

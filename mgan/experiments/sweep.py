@@ -10,14 +10,14 @@ rows that compare them with the paper, and the figures. :func:`run` then
    JSON exists with the same point key (run key + scoring protocol) is skipped, so a re-run does no work and an
    interrupted sweep resumes at the first unfinished point (and the runner resumes an unfinished run from its last
    checkpoint);
-3. optionally times training iterations of some points (:func:`mgan.timing.measure_interleaved`, METHODS §10.6);
+3. optionally times training iterations of some points (:func:`mgan.training.timing.measure_interleaved`,
+   METHODS §10.6);
 4. aggregates mean ± std over seeds and writes ``table.md``, ``results.json``, the figures and a copy of each run's
    manifest under ``<out>/manifests/`` (all atomically).
 
 Progress lines say which point of how many is running and the elapsed time.
 """
 import datetime
-import hashlib
 import json
 import os
 import sys
@@ -27,13 +27,15 @@ from typing import Optional
 
 import numpy as np
 
-from mgan import provenance
-from mgan.atomic_files import atomic_write_json, read_json
 from mgan.config import TrainConfig
 from mgan.data import dataset_info
 from mgan.experiments import published
 from mgan.experiments import runs as runs_lib
 from mgan.experiments.runs import repo_relative
+from mgan.records import provenance
+from mgan.records.atomic_files import atomic_write_json, read_json
+from mgan.records.checksums import key_hash
+from mgan.training import manifest as run_manifest
 
 POINT_KEY_VERSION = 2  # 2: classifier scores carry the class report (mgan.metrics.class_report)
 
@@ -137,8 +139,7 @@ def point_key(run_key, ctx, network_sha, svm=None):
         key["svm"] = svm.key()
     if network_sha == "unscored":
         key = {"v": POINT_KEY_VERSION, "run": run_key, "scored": False}
-    blob = json.dumps(key, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return key_hash(key, 16)
 
 
 def point_path(out, label, seed):
@@ -158,8 +159,8 @@ def _seed_config(point, seed):
 
 def check_inputs(exp, ctx):
     """Fail fast (before any training) when the data or the metric's network is missing. Returns the network."""
-    from mgan import data as data_lib
     from mgan import metrics
+    from mgan import data as data_lib
 
     labels = [p.label for p in exp.points]
     dup = {lab for lab in labels if labels.count(lab) > 1}
@@ -194,7 +195,7 @@ def _run_point(point, seed, ctx, network, svm=None):
         fid_ref_split=ctx.ref_split, network=network, data_dir=ctx.data_dir or None, progress=False)
     svm_res = _svm_score(run_dir, ctx, svm) if svm is not None else None
     t_score = time.time() - t1
-    manifest = runs_lib.read_manifest(run_dir)
+    manifest = run_manifest.read_if_intact(run_dir)
     summary = summarize_scores(res) if res is not None else dict(UNSCORED)
     if svm_res is not None:
         summary.update(svm_accuracy=svm_res["accuracy"], svm_feature_dim=svm_res["feature_dim"], svm_C=svm_res["C"])
@@ -212,20 +213,20 @@ def _run_point(point, seed, ctx, network, svm=None):
 TIMING_PROTOCOL = ("METHODS §10.6: median wall time of one complete training iteration (D step, G step, centers and "
                    "weights) on a fixed in-memory batch of 64, after {warmup} warm-up iterations each, over {iters} "
                    "timed iterations each; network width as in the run; all rows measured in the same process, "
-                   "round-robin (mgan.timing.measure_interleaved)")
+                   "round-robin (mgan.training.timing.measure_interleaved)")
 
 
 def _timed_configs(want, seed0, ctx):
     """The run configs of the timed points, at the timing batch size of 64."""
     cfgs = []
     for lab, _ in want:
-        manifest = runs_lib.read_manifest(runs_lib.run_dir_of(seed0[lab], ctx.runs_dir))
-        cfgs.append(runs_lib.config_from_dict(manifest["config"]).replace(batch_size=64, out=""))
+        manifest = run_manifest.read_if_intact(runs_lib.run_dir_of(seed0[lab], ctx.runs_dir))
+        cfgs.append(run_manifest.recorded_config(manifest).replace(batch_size=64, out=""))
     return cfgs
 
 
 def _measure(exp, ctx, cfgs):
-    from mgan.timing import measure_interleaved
+    from mgan.training.timing import measure_interleaved
 
     info = dataset_info(cfgs[0].dataset)
     repeats = min(5, ctx.scale.timing_iters)
@@ -241,8 +242,8 @@ def _timing(exp, ctx, per_point):
     path = os.path.join(ctx.out, "points", "timing.json")
     seed0 = {lab: recs[0] for lab, recs in per_point.items() if recs}
     want = [(lab, seed0[lab]["run"]["key"]) for lab in exp.timing if lab in seed0]
-    key = hashlib.sha256(json.dumps({"points": want, "warmup": ctx.scale.timing_warmup,
-                                     "iters": ctx.scale.timing_iters}).encode()).hexdigest()[:16]
+    key = key_hash({"points": want, "warmup": ctx.scale.timing_warmup, "iters": ctx.scale.timing_iters}, 16,
+                   sort_keys=False)  # as it always was: timing.json files keep their keys
     old = _read_point(path)
     if old and old.get("key") == key:
         _log(f"[{exp.script}] timing: done before ({repo_relative(path)}), skipped")
@@ -334,7 +335,7 @@ def _copy_manifests(exp, ctx, per_point):
     for p in exp.points:
         for rec in per_point[p.label]:
             copy = os.path.join(ctx.out, "manifests", f"{p.label}__seed{rec['seed']}.json")
-            m = runs_lib.read_manifest(runs_lib.run_dir_of(rec, ctx.runs_dir)) or _read_point(copy)
+            m = run_manifest.read_if_intact(runs_lib.run_dir_of(rec, ctx.runs_dir)) or _read_point(copy)
             if m:  # the run's manifest, or (run not on this machine) the published copy, made path-free
                 atomic_write_json(copy, published.portable_manifest(m, published.roots(ctx)))
 
@@ -406,7 +407,7 @@ def run(exp, ctx):
     from mgan.experiments import tables
 
     t_start = time.time()
-    from mgan.runner import check_directory
+    from mgan.training.runner import check_directory
 
     check_directory(ctx.runs_dir, "--runs_dir")  # both fail before anything is written (points/, protocol.json)
     check_directory(ctx.out, "--out")

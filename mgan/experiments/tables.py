@@ -7,8 +7,6 @@ column then says "not comparable (different metric)" instead of a difference.
 """
 import os
 
-NOT_RUN_MBGAN = "not run yet: MBGAN arrives in a later issue"
-
 
 def _num(v, digits=2):
     return "—" if v is None else f"{v:.{digits}f}"
@@ -207,8 +205,8 @@ def _preamble(exp, ctx, results, label):
 
 
 def _precision_line(exp, results):
-    """The precisions of the table's runs (mgan.precision), as recorded by their manifests."""
-    from mgan.precision import describe
+    """The precisions of the table's runs (mgan.nets.precision), as recorded by their manifests."""
+    from mgan.nets.precision import describe
 
     found = sorted({record_precision(r) for v in results["points"].values() for r in v["per_seed"]})
     if not found:

@@ -18,16 +18,16 @@ code as FID) on its penultimate features (the hidden dense layer after ReLU). Th
 Training is deterministic given the seed on a given machine: every initializer and dropout layer has an explicit
 seed, the example order of epoch e is `np.random.default_rng([seed, e]).permutation`, and no global RNG is touched.
 """
-import hashlib
-import json
 import os
 import sys
 import time
 
 import numpy as np
 
-from mgan import atomic_files, run_lock
 from mgan import data as mdata
+from mgan.records import atomic_files
+from mgan.records.checksums import key_hash, sha256_arrays, sha256_file
+from mgan.training import lock as run_lock
 
 CLASSIFIER_DATASETS = tuple(mdata.labelled_image_datasets())
 ARCH_VERSION = 1
@@ -48,23 +48,6 @@ DEFAULT_SETTINGS = {
 def cache_dir(root=None):
     root = root or os.environ.get("MGAN_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "mgan")
     return os.path.join(root, "classifiers")
-
-
-def sha256_arrays(*arrays):
-    h = hashlib.sha256()
-    for a in arrays:
-        a = np.ascontiguousarray(a)
-        h.update(f"{a.dtype.str}{a.shape}".encode())
-        h.update(memoryview(a).cast("B"))
-    return h.hexdigest()
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def build_classifier(input_shape, num_classes, widths, convs_per_block, dense, dropout, seed, **_):
@@ -230,9 +213,8 @@ class ClassifierNetwork:
 
 
 def _cache_key(dataset, settings, seed, train_limit, train_sha):
-    blob = json.dumps({"arch": ARCH_VERSION, "dataset": dataset, "settings": settings, "seed": int(seed),
-                       "train_limit": train_limit, "train_sha256": train_sha}, sort_keys=True, default=list)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return key_hash({"arch": ARCH_VERSION, "dataset": dataset, "settings": settings, "seed": int(seed),
+                     "train_limit": train_limit, "train_sha256": train_sha}, 16, default=list)
 
 
 def get_classifier(dataset, data_dir=None, seed=0, train_limit=None, cache_root=None, retrain=False, progress=True,

@@ -24,7 +24,7 @@ Loading (once per process, cached by location), in this order:
 Preprocessing, in this order (§10.2)
     1. generator output in [-1, 1] -> uint8: `mgan.images.to_uint8`, round((x + 1) * 127.5) clipped to 0..255
        (`np.rint`, i.e. ties to even like `tf.round`; non-finite values are an error);
-    2. uint8 -> float32 x / 127.5 - 1 (`mgan.images.uint8_to_unit`);
+    2. uint8 -> float32 x / 127.5 - 1 (`mgan.data.to_unit_range`);
     3. resize to 299x299 with `tf.compat.v1.image.resize(..., method=BILINEAR)` (TF1 `ResizeBilinear`,
        align_corners=False, half_pixel_centers=False) — not TF2 `tf.image.resize` (`resize_tf1_bilinear`);
        1-channel images are then tiled to 3 channels;
@@ -38,8 +38,9 @@ import threading
 
 import numpy as np
 
+from mgan.data import to_unit_range
 from mgan.errors import UserError
-from mgan.images import uint8_to_unit
+from mgan.records.checksums import sha256_file
 
 INCEPTION_TFHUB = "https://tfhub.dev/tensorflow/tfgan/eval/inception/1"
 INCEPTION_NAME = "tfgan/eval/inception/1"
@@ -97,7 +98,7 @@ def preprocess_for_inception(images_uint8, size=INCEPTION_IMAGE_SIZE):
     import tensorflow as tf
 
     x = check_images_uint8(images_uint8)
-    y = resize_tf1_bilinear(uint8_to_unit(x), size)
+    y = resize_tf1_bilinear(to_unit_range(x), size)
     if x.shape[-1] == 1:
         y = tf.tile(y, [1, 1, 1, 3])
     return y
@@ -121,9 +122,7 @@ def directory_checksum(path):
     h = hashlib.sha256()
     for rel in sorted(f.replace(os.sep, "/") for f in files):
         h.update(rel.encode() + b"\0")
-        with open(os.path.join(path, rel), "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
+        sha256_file(os.path.join(path, rel), h)
         h.update(b"\0")
     return h.hexdigest()
 

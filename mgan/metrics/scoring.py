@@ -11,7 +11,6 @@ Result keys: metric 'inception' -> `is_mean`, `is_std`, `is_per_split`, `fid`, `
 (never an `is_*` / `fid` key, and the labels never say IS or FID). `*_tfgan` is tensorflow-gan's value of the same
 distance on the same statistics (cross-check; None when disabled).
 """
-import hashlib
 import json
 import os
 import re
@@ -20,27 +19,21 @@ import zipfile
 import numpy as np
 
 from mgan import data as mdata
-from mgan import provenance, sampling
-from mgan.atomic_files import atomic_save_npz
 from mgan.errors import InputFileError
 from mgan.metrics import classifier, inception
 from mgan.metrics.class_report import class_report
 from mgan.metrics.scores import (activation_statistics, frechet_distance_from_stats,
                                  frechet_distance_with_cross_check, inception_score_per_split)
+from mgan.records import provenance
+from mgan.records.atomic_files import atomic_save_npz
+from mgan.records.checksums import sha256_arrays, sha256_file
+from mgan.training import trained
 
 METRICS = ("inception", "classifier")
 
 
 def default_cache_root():
     return os.environ.get("MGAN_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "mgan")
-
-
-def _sha256_images(x):
-    h = hashlib.sha256()
-    x = np.ascontiguousarray(x)
-    h.update(f"{x.dtype.str}{x.shape}".encode())
-    h.update(memoryview(x).cast("B"))
-    return h.hexdigest()
 
 
 def _check_metric(metric):
@@ -73,7 +66,7 @@ def reference_statistics(images_uint8, network, name, *, cache_root=None, batch_
     Returns a dict with `mu`, `sigma`, `n`, `from_cache`, `path` and `meta`.
     """
     x = np.asarray(images_uint8)
-    data_sha = _sha256_images(x)
+    data_sha = sha256_arrays(x)
     root = cache_root or default_cache_root()
     path = os.path.join(root, "fid_stats",
                         f"{network.kind}-{_safe(name)}-{network.checksum[:16]}-{data_sha[:16]}.npz")
@@ -189,7 +182,7 @@ def score_images(images_uint8, metric="inception", dataset=None, is_splits=10, f
     result = {"metric": metric, "label": names["score"], "distance_label": names["distance"]}
     n = int(x.shape[0])
     protocol = {"metric": metric, "label": names["score"], "distance_label": names["distance"],
-                "network": net.describe(), "n_samples": n, "samples_sha256": _sha256_images(x),
+                "network": net.describe(), "n_samples": n, "samples_sha256": sha256_arrays(x),
                 "image_shape": list(x.shape[1:])}
     if is_splits:
         _add_score(result, protocol, prefix[0], logits, is_splits)
@@ -273,8 +266,7 @@ def score_npz(path, metric="inception", dataset=None, n=None, **kwargs):
     x, y, n_file = load_samples_npz(path, dataset, n, kwargs.get("is_splits") or 0,
                                     kwargs.get("fid_ref_split") not in (None, "none") or
                                     kwargs.get("fid_reference") is not None)
-    with open(path, "rb") as fh:
-        file_sha = hashlib.sha256(fh.read()).hexdigest()
+    file_sha = sha256_file(path)
     extra = dict(kwargs.pop("extra_protocol", None) or {})
     extra["samples"] = {"npz": path, "file_sha256": file_sha, "n_in_file": n_file, "n_used": int(x.shape[0]),
                         "n_requested": None if n is None else int(n)}
@@ -282,9 +274,10 @@ def score_npz(path, metric="inception", dataset=None, n=None, **kwargs):
 
 
 def score_run(run_dir, n=50000, metric="inception", dataset=None, seed=0, **kwargs):
-    """Generate n samples from a training run (`mgan.sampling.generate_from_run`) and score them."""
-    x, y = sampling.generate_from_run(run_dir, int(n), seed=seed)
+    """Generate n samples from a training run (`mgan.training.trained.generate_from_run`) and score them."""
+    x, y = trained.generate_from_run(run_dir, int(n), seed=seed)
     extra = dict(kwargs.pop("extra_protocol", None) or {})
     extra["samples"] = {"run_dir": os.path.abspath(os.fspath(run_dir)), "n": int(n), "seed": int(seed),
-                        "generator": "mgan.sampling.generate_from_run (final checkpoint unless the run says otherwise)"}
+                        "generator": "mgan.training.trained.generate_from_run (final checkpoint unless the run says "
+                                     "otherwise)"}
     return score_images(np.asarray(x), metric=metric, dataset=dataset, extra_protocol=extra, labels=y, **kwargs)

@@ -150,7 +150,7 @@ def svm_accuracy(discriminator, dataset, data_dir=None, n_train=None, Cs=DEFAULT
 
 def svm_score_run(run_dir, dataset=None, **kwargs):
     """:func:`svm_accuracy` of the discriminator of a finished run (restored from its final checkpoint)."""
-    from mgan.run_model import load_trained_model
+    from mgan.training.trained import load_trained_model
 
     model, manifest = load_trained_model(run_dir)
     dataset = dataset or manifest["config"]["dataset"]

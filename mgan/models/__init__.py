@@ -3,7 +3,7 @@
 A new model subclasses :class:`GANModel` (its ``train_step`` is one iteration of its paper's algorithm) and registers
 a :class:`ModelSpec` here; it is then available to ``mgan.train``, the benchmarks, sampling, evaluation and the
 reproduce scripts without further changes. ``resolve`` fills a config's 'auto' fields, ``build_model`` returns the
-compiled model (``model.fit`` is its training path; ``mgan.runner`` adds the run's callbacks).
+compiled model (``model.fit`` is its training path; ``mgan.training.runner`` adds the run's callbacks).
 """
 import dataclasses
 from dataclasses import dataclass, field
@@ -11,7 +11,6 @@ from typing import Callable
 
 import keras
 
-from mgan import networks, precision
 from mgan import config as config_lib
 from mgan.config import TrainConfig
 from mgan.models.base import GANModel
@@ -21,6 +20,7 @@ from mgan.models.kmgan import KMGAN
 from mgan.models.mbgan import MBGAN
 from mgan.models.sagan import SAGAN
 from mgan.models.wgan import WGAN
+from mgan.nets import networks, precision
 
 LABELLED_MODES = ("conditional", "inherit", "single_fake_center")
 
@@ -45,29 +45,30 @@ def _networks(cfg, example_shape, num_classes, head_dim, d_cond_classes=0):
     return G, networks.build_discriminator(cfg, example_shape, head_dim, cond_classes=d_cond_classes)
 
 
+def _gan_options(cfg, num_classes):
+    """The GANModel arguments every model takes from the config (the noise stream, D's clipping, the model's name)."""
+    return dict(num_classes=num_classes, z_dim=cfg.z_dim, noise=cfg.noise, seed=cfg.seed, clip=cfg.clip,
+                clip_scope=cfg.clip_scope, name=cfg.model)
+
+
 def _build_dmgan(cfg, example_shape, num_classes):
     G, D = _networks(cfg, example_shape, num_classes, cfg.feature_dim)  # D sees images only (D20)
-    return DMGAN(G, D, lam=cfg.lam, gamma=cfg.gamma,
-                 weight_adaption=cfg.weight_adaption, label_mode=cfg.label_mode, center_features=cfg.center_features,
-                 norm_eps=cfg.norm_eps, wa_eps=cfg.wa_eps, ip_norm=cfg.ip_norm, wa_normalize=cfg.wa_normalize,
-                 d_batches=cfg.d_batches, n_gen=cfg.n_gen, num_classes=num_classes, z_dim=cfg.z_dim, noise=cfg.noise, seed=cfg.seed,
-                 clip=cfg.clip, clip_scope=cfg.clip_scope, name=cfg.model)
+    return DMGAN(G, D, lam=cfg.lam, gamma=cfg.gamma, weight_adaption=cfg.weight_adaption, label_mode=cfg.label_mode,
+                 center_features=cfg.center_features, norm_eps=cfg.norm_eps, wa_eps=cfg.wa_eps, ip_norm=cfg.ip_norm,
+                 wa_normalize=cfg.wa_normalize, d_batches=cfg.d_batches, n_gen=cfg.n_gen,
+                 **_gan_options(cfg, num_classes))
 
 
 def _build_dcgan(cfg, example_shape, num_classes):
     conditional = cfg.label_mode == "conditional"
     G, D = _networks(cfg, example_shape, num_classes, 1, num_classes if conditional else 0)  # cond. D sees y too
-    return DCGAN(G, D, conditional=conditional, n_gen=cfg.n_gen,
-                 num_classes=num_classes, z_dim=cfg.z_dim, noise=cfg.noise, seed=cfg.seed, clip=cfg.clip,
-                 clip_scope=cfg.clip_scope, name=cfg.model)
+    return DCGAN(G, D, conditional=conditional, n_gen=cfg.n_gen, **_gan_options(cfg, num_classes))
 
 
 def _build_mbgan(cfg, example_shape, num_classes):
     G, D = _networks(cfg, example_shape, num_classes, cfg.feature_dim)  # D sees images only (D20), K = feature_dim
     return MBGAN(G, D, alpha=cfg.alpha, margin_reduction=cfg.margin_reduction, pair_sampling=cfg.pair_sampling,
-                 label_mode=cfg.label_mode, n_gen=cfg.n_gen, norm_eps=cfg.norm_eps, num_classes=num_classes,
-                 z_dim=cfg.z_dim, noise=cfg.noise, seed=cfg.seed, clip=cfg.clip, clip_scope=cfg.clip_scope,
-                 name=cfg.model)
+                 label_mode=cfg.label_mode, n_gen=cfg.n_gen, norm_eps=cfg.norm_eps, **_gan_options(cfg, num_classes))
 
 
 def _build_wgan(cfg, example_shape, num_classes):
@@ -79,9 +80,7 @@ def _build_wgan(cfg, example_shape, num_classes):
                         burst_every=cfg.critic_burst_every, gp_weight=0.0)
     else:  # WGAN-GP: n_critic every iteration (Gulrajani et al., Algorithm 1)
         schedule = dict(burst_first=0, burst_every=0, gp_weight=cfg.gp_weight)
-    return WGAN(G, D, n_critic=cfg.n_critic, **schedule, norm_eps=cfg.norm_eps, num_classes=num_classes,
-                z_dim=cfg.z_dim, noise=cfg.noise, seed=cfg.seed, clip=cfg.clip, clip_scope=cfg.clip_scope,
-                name=cfg.model)
+    return WGAN(G, D, n_critic=cfg.n_critic, **schedule, norm_eps=cfg.norm_eps, **_gan_options(cfg, num_classes))
 
 
 def _build_sagan(cfg, example_shape, num_classes):
@@ -89,8 +88,7 @@ def _build_sagan(cfg, example_shape, num_classes):
     G = networks.build_generator(cfg, example_shape, spectral_norm=True, attn_res=cfg.attn_res)
     D = networks.build_discriminator(cfg, example_shape, 1, norm=cfg.d_norm, spectral_norm=True,
                                      attn_res=cfg.attn_res)
-    return SAGAN(G, D, num_classes=num_classes, z_dim=cfg.z_dim, noise=cfg.noise, seed=cfg.seed, clip=cfg.clip,
-                 clip_scope=cfg.clip_scope, name=cfg.model)
+    return SAGAN(G, D, **_gan_options(cfg, num_classes))
 
 
 def _build_kmgan(cfg, example_shape, num_classes):
@@ -98,9 +96,8 @@ def _build_kmgan(cfg, example_shape, num_classes):
     G, D = _networks(cfg, example_shape, num_classes, cfg.feature_dim)
     return KMGAN(G, D, k=cfg.kmeans_k, sigma=cfg.sigma, center_loss_form=cfg.center_loss_form, squared=cfg.squared,
                  reg_lambda=cfg.reg_lambda, center_sgd_lr=cfg.center_sgd_lr, fake_assign=cfg.fake_assign,
-                 center_init=cfg.center_init, kmeans_space=cfg.kmeans_space,
-                 kmeans_reassign=cfg.kmeans_reassign, num_classes=num_classes, z_dim=cfg.z_dim,
-                 noise=cfg.noise, seed=cfg.seed, clip=cfg.clip, clip_scope=cfg.clip_scope, name=cfg.model)
+                 center_init=cfg.center_init, kmeans_space=cfg.kmeans_space, kmeans_reassign=cfg.kmeans_reassign,
+                 **_gan_options(cfg, num_classes))
 
 
 KMGAN_TF1_LAYOUT = "dcgan_tf1_mnist"
@@ -275,11 +272,11 @@ def build_model(cfg, example_shape, num_classes):
     spec = get_spec(cfg.model)
     if cfg.label_mode in LABELLED_MODES and num_classes < 2:
         raise ValueError(f"label_mode {cfg.label_mode!r} needs a labelled data set; use --label_mode=unlabeled")
-    with precision.policy(cfg.precision):  # layers keep the policy they were built under (mgan.precision)
+    with precision.policy(cfg.precision):  # layers keep the policy they were built under (mgan.nets.precision)
         model = spec.build(cfg, example_shape, num_classes)
         model.compile(d_optimizer=optimizer(cfg, "d"), g_optimizer=optimizer(cfg, "g"), jit_compile=cfg.jit_compile)
     return model
 
 
-__all__ = ["MODELS", "ModelSpec", "GANModel", "DMGAN", "DCGAN", "KMGAN", "MBGAN", "WGAN", "SAGAN", "build_model", "resolve",
-           "get_spec", "data_split", "dmgan_paper_split", "MBGAN_PAPER_BATCH", "adam", "optimizer"]
+__all__ = ["MODELS", "ModelSpec", "GANModel", "DMGAN", "DCGAN", "KMGAN", "MBGAN", "WGAN", "SAGAN", "build_model",
+           "resolve", "get_spec", "data_split", "dmgan_paper_split", "MBGAN_PAPER_BATCH", "adam", "optimizer"]

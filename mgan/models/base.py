@@ -20,7 +20,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mgan import input_checks, latent
+from mgan.errors import check_choice
+from mgan.models import input_checks
+from mgan.nets import latent
 
 CLIP_SCOPES = ("all", "kernels")
 _COMPILE_OPTIONS = ("jit_compile", "run_eagerly", "steps_per_execution")
@@ -32,7 +34,7 @@ class GANModel(keras.Model):
     ``train_step(data)`` and ``iteration_passes()``, and add their options to ``get_config``.
 
     Args:
-      generator, discriminator: Keras models (see mgan.networks).
+      generator, discriminator: Keras models (see mgan.nets.networks).
       num_classes: classes of the data (1 for unlabeled data).
       z_dim, noise: noise dimension and distribution (D11).
       seed: seed of the training noise stream (the run seed).
@@ -45,9 +47,8 @@ class GANModel(keras.Model):
     def __init__(self, generator, discriminator, *, num_classes, z_dim, noise, seed=0, conditional=False, clip=0.0,
                  clip_scope="all", **kwargs):
         super().__init__(**kwargs)
-        latent.check_noise(noise)
-        if clip_scope not in CLIP_SCOPES:
-            raise ValueError(f"unknown clip_scope {clip_scope!r}; valid: {list(CLIP_SCOPES)}")
+        check_choice("noise", noise, latent.NOISES)
+        check_choice("clip_scope", clip_scope, CLIP_SCOPES)
         self.generator = generator
         self.discriminator = discriminator
         self.num_classes = int(num_classes)
@@ -118,7 +119,7 @@ class GANModel(keras.Model):
         z, y = inputs if isinstance(inputs, (tuple, list)) else (inputs, None)
         return self.generator(self.generator_input(z, y), training=training)
 
-    # ----- input checks, once per call (mgan.input_checks), never inside train_step -------------------------------
+    # ----- input checks, once per call (mgan.models.input_checks), never inside train_step ----------------------------
     @property
     def example_shape(self):
         """The shape of one example of the data (the generator's output)."""

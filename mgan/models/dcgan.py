@@ -2,8 +2,8 @@
 import keras
 import tensorflow as tf
 
-from mgan import losses
 from mgan.models.base import GANModel
+from mgan.objectives import losses
 
 
 @keras.saving.register_keras_serializable(package="mgan")

@@ -2,18 +2,14 @@
 import keras
 import tensorflow as tf
 
-from mgan import centers as centers_lib
-from mgan import losses
+from mgan.errors import check_choice
 from mgan.models.base import GANModel
+from mgan.objectives import losses
+from mgan.objectives import centers as centers_lib
 
 LABEL_MODES = ("conditional", "inherit", "single_fake_center", "unlabeled")
 CENTER_FEATURES = ("pre_update", "recomputed")
 D_BATCHES = ("separate", "joint")  # METHODS D13: D(x) and D(G(z)) as two calls, or one call on the concatenation
-
-
-def _check_choice(name, value, valid):
-    if value not in valid:
-        raise ValueError(f"unknown {name} {value!r}; valid: {list(valid)}")
 
 
 @keras.saving.register_keras_serializable(package="mgan")
@@ -23,9 +19,9 @@ class DMGAN(GANModel):
     Args (besides GANModel's):
       lam: λ of Eq. 5.  gamma: center update ratio γ (0 = DMGAN-f).  weight_adaption: waDMGAN (Eq. 7, D6).
       label_mode: METHODS D2 / §4.4 ('conditional' makes G conditional).  center_features: D7.
-      norm_eps, wa_eps: see mgan.losses.  ip_norm: distance of L_ip, 'squared' (D32) or 'plain' (Eq. 2 as printed).
-      wa_normalize: waDMGAN weights divided by their batch mean (D33).  d_batches: D13, real and fake batches through
-      D separately or jointly (one BN batch of 2m).  n_gen: G steps per iteration (1: Algorithm 1; 2:
+      norm_eps, wa_eps: see mgan.objectives.losses.  ip_norm: distance of L_ip, 'squared' (D32) or 'plain' (Eq. 2 as
+      printed). wa_normalize: waDMGAN weights divided by their batch mean (D33).  d_batches: D13, real and fake batches
+      through D separately or jointly (one BN batch of 2m).  n_gen: G steps per iteration (1: Algorithm 1; 2:
       carpedm20/DCGAN-tensorflow's schedule, D37); the extra steps take a fresh G forward pass on the same z.
     The real and fake centers are non-trainable variables of the model, so they are saved and checkpointed with it;
     their dimension is D's output dimension.
@@ -36,10 +32,10 @@ class DMGAN(GANModel):
     def __init__(self, generator, discriminator, *, lam, gamma, weight_adaption=False, label_mode="conditional",
                  center_features="pre_update", norm_eps=losses.NORM_EPS, wa_eps=losses.WA_EPS, ip_norm="squared",
                  wa_normalize=False, d_batches="separate", n_gen=1, **kwargs):
-        _check_choice("label_mode", label_mode, LABEL_MODES)
-        _check_choice("center_features", center_features, CENTER_FEATURES)
-        _check_choice("ip_norm", ip_norm, losses.IP_NORMS)
-        _check_choice("d_batches", d_batches, D_BATCHES)
+        check_choice("label_mode", label_mode, LABEL_MODES)
+        check_choice("center_features", center_features, CENTER_FEATURES)
+        check_choice("ip_norm", ip_norm, losses.IP_NORMS)
+        check_choice("d_batches", d_batches, D_BATCHES)
         if int(n_gen) < 1:
             raise ValueError(f"n_gen must be >= 1 (generator steps per iteration), got {n_gen}")
         super().__init__(generator, discriminator, conditional=(label_mode == "conditional"), **kwargs)

@@ -7,11 +7,11 @@ step of D on L_D (then clipping, D8) and an Adam step of G on L_G, features reco
 (rate ``center_sgd_lr``; 0 skips it: KM-GAN without the center loss) of D and G together on the center loss L_c
 (form R1 or R2, D12) with the sets of the first assignment, features recomputed, then clipping again; step 3:
 Sculley's mini-batch K-Means update of the real centers with the real features and of the fake centers with the
-fake features (:mod:`mgan.kmeans`), features recomputed. The losses are :func:`mgan.losses.kmgan_losses` and
-:func:`mgan.losses.kmgan_center_loss`.
+fake features (:mod:`mgan.objectives.kmeans`), features recomputed. The losses are
+:func:`mgan.objectives.losses.kmgan_losses` and :func:`mgan.objectives.losses.kmgan_center_loss`.
 
-The centers start at the first iteration: K-Means++ (:func:`mgan.kmeans.kmeans_plusplus`) on the first real batch's
-features; the fake centers are a copy (``center_init='copy_real'``, D26) or K-Means++ on the first fake batch
+The centers start at the first iteration: K-Means++ (:func:`mgan.objectives.kmeans.kmeans_plusplus`) on the first real
+batch's features; the fake centers are a copy (``center_init='copy_real'``, D26) or K-Means++ on the first fake batch
 (``'kmeanspp'``); counts start at 0. Centers, counts and the "started" flag are model variables, so checkpoints
 resume exactly. The SGD step has no state (plain SGD), so the center-loss optimizer needs no checkpoint.
 
@@ -23,8 +23,10 @@ mini-batch rule with the pixel assignments (so they share the pixel clusters' co
 import keras
 import tensorflow as tf
 
-from mgan import kmeans, losses
+from mgan.errors import check_choice
 from mgan.models.base import GANModel
+from mgan.nets import latent
+from mgan.objectives import kmeans, losses
 
 FAKE_ASSIGNS = ("fake_centers", "real_centers")  # D26
 CENTER_INITS = ("copy_real", "kmeanspp")  # D26
@@ -58,13 +60,11 @@ class KMGAN(GANModel):
     def __init__(self, generator, discriminator, *, k, sigma=0.5, center_loss_form="R1", squared=True, reg_lambda=0.0,
                  center_sgd_lr=2e-4, fake_assign="fake_centers", center_init="copy_real", kmeans_space="feature",
                  kmeans_reassign="none", **kwargs):
-        for name, value, valid in (("center_loss_form", center_loss_form, losses.KMGAN_CENTER_LOSS_FORMS),
-                                   ("fake_assign", fake_assign, FAKE_ASSIGNS), ("center_init", center_init,
-                                                                                 CENTER_INITS),
-                                   ("kmeans_space", kmeans_space, KMEANS_SPACES),
-                                   ("kmeans_reassign", kmeans_reassign, KMEANS_REASSIGNS)):
-            if value not in valid:
-                raise ValueError(f"unknown {name} {value!r}; valid: {list(valid)}")
+        check_choice("center_loss_form", center_loss_form, losses.KMGAN_CENTER_LOSS_FORMS)
+        check_choice("fake_assign", fake_assign, FAKE_ASSIGNS)
+        check_choice("center_init", center_init, CENTER_INITS)
+        check_choice("kmeans_space", kmeans_space, KMEANS_SPACES)
+        check_choice("kmeans_reassign", kmeans_reassign, KMEANS_REASSIGNS)
         if int(k) < 1 or not sigma >= 0 or not center_sgd_lr >= 0 or not reg_lambda >= 0:
             raise ValueError(f"need k >= 1 and sigma, center_sgd_lr, reg_lambda >= 0; got {k}, {sigma}, "
                              f"{center_sgd_lr}, {reg_lambda}")
@@ -123,7 +123,7 @@ class KMGAN(GANModel):
         """K-Means++ seeding of the centers on the first batch (once; a no-op afterwards). In pixel space the
         feature centers start at the features of the images K-Means++ picked."""
         def seed_them():
-            pair = tf.stack([tf.cast(self.seed, tf.int32), tf.constant(KMEANS_SALT, tf.int32)])
+            pair = latent.seed_pair(self.seed, KMEANS_SALT, dtype=tf.int32)
             p_r, p_f = self.clustered(x, fake, f_r, f_f)
             c_r, i_r = kmeans.kmeans_plusplus(p_r, self.k, pair)
             c_f, i_f = (c_r, i_r) if self.center_init == "copy_real" else kmeans.kmeans_plusplus(p_f, self.k,
@@ -220,8 +220,8 @@ class KMGAN(GANModel):
         if self.kmeans_reassign == "sklearn":
             since = (self.real_since_reassign, self.fake_since_reassign)[side]
             due, new_since = kmeans.reassign_due(counts, since, tf.shape(p)[0])
-            pair = tf.stack([tf.cast(self.iteration, tf.int32), tf.constant(REASSIGN_SALT + side, tf.int32)
-                             + 1000 * tf.cast(self.seed, tf.int32)])
+            # (iteration, 1000 * seed + salt + side): the pair this stream has always drawn from
+            pair = latent.seed_pair(self.iteration, self.seed, REASSIGN_SALT + side, stride=1000, dtype=tf.int32)
             rc, rv, rows, moved = kmeans.reassign_small_clusters(new_c, new_v, p, pair)
             new_c, new_v = tf.where(due, rc, new_c), tf.where(due, rv, new_v)
             if new_feat is not None:  # the reassigned feature centers take the chosen images' features

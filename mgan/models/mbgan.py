@@ -17,8 +17,10 @@ Within-batch anchors are the same images as the positives, so D(x_i) is the row-
 import keras
 import tensorflow as tf
 
-from mgan import latent, losses
+from mgan.errors import check_choice
 from mgan.models.base import GANModel
+from mgan.nets import latent
+from mgan.objectives import losses
 
 PAIR_SAMPLINGS = ("class_matched", "independent", "permute")
 LABEL_MODES = ("conditional", "unlabeled")
@@ -58,7 +60,7 @@ class MBGAN(GANModel):
 
     Args (besides GANModel's): alpha: α of Eq. 4.  margin_reduction: D9, 'mean' | 'sum' over pixels.
       pair_sampling: D21 (see the module docstring).  label_mode: 'conditional' (Eqs. 5-6, G gets z ⊕ onehot(y))
-      or 'unlabeled' (Eqs. 1-2).  n_gen: G steps per iteration (D9: 1).  norm_eps: see mgan.losses.
+      or 'unlabeled' (Eqs. 1-2).  n_gen: G steps per iteration (D9: 1).  norm_eps: see mgan.objectives.losses.
     D's output dimension is K (``feature_dim``).
     """
 
@@ -66,11 +68,9 @@ class MBGAN(GANModel):
 
     def __init__(self, generator, discriminator, *, alpha, margin_reduction="mean", pair_sampling="class_matched",
                  label_mode="conditional", n_gen=1, norm_eps=losses.NORM_EPS, **kwargs):
-        for name, value, valid in (("margin_reduction", margin_reduction, losses.MARGIN_REDUCTIONS),
-                                   ("pair_sampling", pair_sampling, PAIR_SAMPLINGS),
-                                   ("label_mode", label_mode, LABEL_MODES)):
-            if value not in valid:
-                raise ValueError(f"unknown {name} {value!r}; valid: {list(valid)}")
+        check_choice("margin_reduction", margin_reduction, losses.MARGIN_REDUCTIONS)
+        check_choice("pair_sampling", pair_sampling, PAIR_SAMPLINGS)
+        check_choice("label_mode", label_mode, LABEL_MODES)
         if pair_sampling == "class_matched" and label_mode == "unlabeled":
             raise ValueError("pair_sampling='class_matched' needs labels; with label_mode='unlabeled' use "
                              "'independent' or 'permute' (D21)")
@@ -125,7 +125,7 @@ class MBGAN(GANModel):
         """D(x_i): a D call on the independent anchor batch, or the rows of D(x_j) chosen by the pair sampling."""
         if anchors is not None:
             return self.discriminator(anchors, training=True)
-        pair = tf.stack([tf.cast(self.seed, tf.int64), latent.PAIR_SALT * (1 << 40) + self.iteration])
+        pair = latent.seed_pair(self.seed, latent.PAIR_SALT, self.iteration)
         return tf.gather(f_positive, anchor_indices(y, pair, self.pair_sampling))
 
     def train_step(self, data):

@@ -1,6 +1,6 @@
 """The CNN classifier of the IE-loss experiment (METHODS §7.2, reconstructed): a conv feature extractor → a linear
 feature f → a linear softmax classifier, trained with softmax cross-entropy plus an optional center-based metric loss
-(:mod:`mgan.metric_losses`).
+(:mod:`mgan.objectives.metric_losses`).
 
 ``net`` = three blocks of (two 3×3 conv + BN + ReLU, 2×2 max-pool) with widths small (32, 64, 128), medium
 (64, 128, 256) or large (128, 256, 512), times ``width`` (the smoke scale's channel multiplier). The pooling pads
@@ -12,13 +12,13 @@ whole plane, as in Wen et al.'s MNIST plots).
 (forward, CE + metric loss, one optimizer step on the network and on trainable centers, the center rule);
 ``embed(x)`` gives the features (float32).
 
-Under a mixed precision policy (:mod:`mgan.precision`) the feature extractor computes in bfloat16, while the
+Under a mixed precision policy (:mod:`mgan.nets.precision`) the feature extractor computes in bfloat16, while the
 softmax layer, the metric-loss layer (its centers and arithmetic) and every variable stay float32.
 """
 import keras
 import tensorflow as tf
 
-from mgan.metric_losses import CenterLoss, IELoss
+from mgan.objectives.metric_losses import CenterLoss, IELoss
 
 NETS = {"small": (32, 64, 128), "medium": (64, 128, 256), "large": (128, 256, 512)}  # METHODS §7.2
 LOSSES = ("softmax", "center", "ie")  # softmax alone, softmax + center loss (Wen et al.), softmax + IE loss
@@ -48,7 +48,7 @@ def build_feature_network(input_shape, net="small", feature_dim=128, width=1.0):
 
 
 def metric_loss_layer(loss, num_classes, **options):
-    """None for 'softmax', else the :mod:`mgan.metric_losses` layer of ``loss`` with its options
+    """None for 'softmax', else the :mod:`mgan.objectives.metric_losses` layer of ``loss`` with its options
     (center: weight, centers, center_rate; ie: also margin, projection, bandwidth)."""
     if loss == "softmax":
         return None

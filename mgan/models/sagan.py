@@ -3,9 +3,9 @@ on the package's backbone (METHODS §9).
 
 One iteration: one D step on the hinge loss L_D = mean max(0, 1 - D(x)) + mean max(0, 1 + D(G(z))), then one G step
 on L_G = -mean D(G(z)) with fresh noise (stream ``latent.G_STEP_SALT``). Adam with β (0, 0.9) and the two time-scale
-learning rates (G 1e-4, D 4e-4) come from the registry. The networks (``mgan.networks`` with ``spectral_norm=True``
-and ``attn_res``) carry a self-attention block (``mgan.layers.SelfAttention``) in G and in D, spectral normalization
-on every conv/dense layer of both, BN in G only. Unconditional (D29).
+learning rates (G 1e-4, D 4e-4) come from the registry. The networks (``mgan.nets.networks`` with ``spectral_norm=True``
+and ``attn_res``) carry a self-attention block (``mgan.nets.layers.SelfAttention``) in G and in D, spectral
+normalization on every conv/dense layer of both, BN in G only. Unconditional (D29).
 
 Spectral normalization is ``keras.layers.SpectralNormalization``: in every training-mode call it runs one power
 iteration (u persists across calls) and *stores* W / σ(W) in the kernel before using it, so the optimizer updates the
@@ -14,9 +14,10 @@ normalized kernel and the gradient carries no term through σ (Miyato et al. dif
 import keras
 import tensorflow as tf
 
-from mgan import latent, losses
-from mgan.layers import SelfAttention
 from mgan.models.base import GANModel
+from mgan.nets import latent
+from mgan.nets.layers import SelfAttention
+from mgan.objectives import losses
 
 
 @keras.saving.register_keras_serializable(package="mgan")

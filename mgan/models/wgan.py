@@ -6,15 +6,15 @@ One ``train_step`` is one *generator* iteration t: ``critic_steps(t)`` critic st
 - WGAN: before each critic step every critic parameter is clipped to [-c, c] (the reference code clips at the start
   of each critic iteration, D8), so the first critic step starts from clipped initial weights and the generator step
   sees the critic right after its last, unclipped update. Critic loss mean D(G(z)) - mean D(x), generator loss
-  -mean D(G(z)) (:mod:`mgan.losses`); RMSprop. 5 critic steps, but 100 for the first 25 generator iterations and for
-  every 500th (the reference's ``Diters`` rule on ``gen_iterations``).
+  -mean D(G(z)) (:mod:`mgan.objectives.losses`); RMSprop. 5 critic steps, but 100 for the first 25 generator iterations
+  and for every 500th (the reference's ``Diters`` rule on ``gen_iterations``).
 - WGAN-GP (``gp_weight`` λ > 0): the critic loss adds λ · mean(||∇D(x̂)|| - 1)² (``losses.gradient_penalty``, a fresh
   α ~ U[0, 1] per example and critic step); 5 critic steps every iteration; no clipping; Adam.
 
 Real batches: every critic step reads its own real batch, as in both reference codes. The fit batch of iteration t
 is ``(x, y)`` with x of shape [k, B, H, W, C], the k = ``critic_steps(t)`` real batches of its critic steps in order
-(:func:`critic_fit_batches` builds this stream from the run's batch stream; ``mgan.runner`` does so by itself). A
-plain batch [B, H, W, C] (``model.fit`` on ordinary batches, the step-time benchmark) is also accepted: its critic
+(:func:`critic_fit_batches` builds this stream from the run's batch stream; ``mgan.training.runner`` does so by itself).
+A plain batch [B, H, W, C] (``model.fit`` on ordinary batches, the step-time benchmark) is also accepted: its critic
 steps then all read that one batch (in general, critic step i reads batch i mod k). The generator step uses no real
 data (and so no per-example weights; a critic step weights its batch's terms by that batch's weights). Noise:
 critic step i of iteration t draws z from stream ``latent.CRITIC_SALT`` (WGAN-GP's α from
@@ -24,8 +24,9 @@ at index t. The schedule depends on the checkpointed ``iteration`` only, so a re
 import keras
 import tensorflow as tf
 
-from mgan import latent, losses
 from mgan.models.base import GANModel
+from mgan.nets import latent
+from mgan.objectives import losses
 
 
 def critic_steps(iteration, n_critic=5, burst_steps=100, burst_first=25, burst_every=500):
@@ -189,7 +190,7 @@ class WGAN(GANModel):
     def penalty_alpha(self, batch_size, step):
         """WGAN-GP's α ~ U[0, 1], one per example, of critic step ``step`` (stream ``latent.GP_SALT``)."""
         index = self.iteration * self.max_critic_steps + tf.cast(step, tf.int64)
-        pair = tf.stack([tf.cast(self.seed, tf.int64), latent.GP_SALT * (1 << 40) + index])
+        pair = latent.seed_pair(self.seed, latent.GP_SALT, index)
         return tf.random.stateless_uniform(tf.reshape(tf.cast(batch_size, tf.int32), [1]), pair)
 
     def generator_step(self, batch_size):

@@ -5,10 +5,10 @@ DMGAN ('literal' at 32x32, 'mnist' at 28x28), batch 64, the DMGAN paper's traini
 and the method's own losses and hyper-parameters.
 """
 from mgan import data as data_lib
-from mgan import networks
-from mgan.experiments import paper_values
+from mgan.experiments.dmgan import paper_values
 from mgan.experiments.sweep import Point
 from mgan.models import dmgan_paper_split
+from mgan.nets import networks
 
 LITERAL_32 = {"cifar10", "svhn"}  # 32x32 data sets: the DMGAN paper's Table 1 networks, 'literal' (D3)
 

@@ -13,9 +13,10 @@ import time
 import keras
 import tensorflow as tf
 
-from mgan import images, sampling
-from mgan.atomic_files import atomic_write_text
+from mgan import images
 from mgan.errors import NonFiniteLossError, raise_pending_signal
+from mgan.nets import sampling
+from mgan.records.atomic_files import atomic_write_text
 
 
 def _step(model):
@@ -195,7 +196,7 @@ class SampleGrids(Periodic):
 
 
 class StepCheckpoint(Periodic):
-    """Every ``every`` steps and at the last one: a checkpoint numbered by the step (mgan.run_checkpoints)."""
+    """Every ``every`` steps and at the last one: a checkpoint numbered by the step (mgan.training.checkpoints)."""
 
     def __init__(self, checkpoints, every, total_steps):
         super().__init__(every, total_steps)

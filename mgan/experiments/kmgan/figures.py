@@ -44,10 +44,10 @@ def feature_snapshots(run_dir, x):
     """[(step, features of ``x`` [n, d])] for every checkpoint the run kept, oldest first (D in inference mode)."""
     import tensorflow as tf
 
-    from mgan import run_model
-    from mgan.run_checkpoints import RunCheckpoints
+    from mgan.training import trained
+    from mgan.training.checkpoints import RunCheckpoints
 
-    model, _ = run_model.load_trained_model(run_dir)
+    model, _ = trained.load_trained_model(run_dir)
     ckpt = RunCheckpoints(model, os.path.join(run_dir, "checkpoints"), keep=None)
     net = _feature_layer(model)
     out = []
@@ -124,10 +124,10 @@ class FeatureSnapshots:
 def class_frequencies(run_dir, network, n, seed=0):
     """(share of each class among ``n`` samples of a finished run as labelled by ``network``, mean confidence):
     the class report's ``class_shares`` and ``mean_confidence`` (:func:`mgan.metrics.class_report.class_report`)."""
-    from mgan import sampling
     from mgan.metrics.class_report import class_report
+    from mgan.training import trained
 
-    x, _ = sampling.generate_from_run(run_dir, n, seed=seed)
+    x, _ = trained.generate_from_run(run_dir, n, seed=seed)
     logits = network.logits_and_features(x, progress=False)[0]
     report = class_report(logits, x, logits.shape[1])
     return report["class_shares"], report["mean_confidence"]

@@ -6,18 +6,18 @@ Each layer owns the [C, d] class centers and is called on ``(features, labels)``
 that value. The centers are either
 
 - ``'update_rule'`` (default): a non-trainable variable moved after each batch by the center-loss rule
-  c_j ← c_j − α Σ_{i: y_i=j}(c_j − f_i)/(1 + n_j) on stop-gradient features, :func:`mgan.centers.update_centers`
-  (the same code as DMGAN's Eqs. 3–4; α = ``center_rate``, 0.5 as Wen et al.); the loss of a batch is computed with
-  the centers before that batch's update; or
+  c_j ← c_j − α Σ_{i: y_i=j}(c_j − f_i)/(1 + n_j) on stop-gradient features,
+  :func:`mgan.objectives.centers.update_centers` (the same code as DMGAN's Eqs. 3–4; α = ``center_rate``, 0.5 as Wen et
+  al.); the loss of a batch is computed with the centers before that batch's update; or
 - ``'trainable'``: trained by the model's optimizer through the loss's gradient (Glorot-uniform start).
 
-The math is in :mod:`mgan.losses` (``ie_loss``, ``center_loss``); these layers only hold the state.
+The math is in :mod:`mgan.objectives.losses` (``ie_loss``, ``center_loss``); these layers only hold the state.
 """
 import keras
 import tensorflow as tf
 
-from mgan import losses
-from mgan.centers import update_centers
+from mgan.objectives import losses
+from mgan.objectives.centers import update_centers
 
 CENTER_MODES = ("update_rule", "trainable")
 
@@ -86,7 +86,8 @@ class CenterLoss(ClassCenterLoss):
 @keras.saving.register_keras_serializable(package="mgan")
 class IELoss(ClassCenterLoss):
     """The IE loss (METHODS §7.2, reconstructed): weight · batch mean of
-    max(0, margin + d_i,y_i − mean_{j≠y_i} d_i,j), distances in the ``projection`` (:func:`mgan.losses.ie_loss`)."""
+    max(0, margin + d_i,y_i − mean_{j≠y_i} d_i,j), distances in the ``projection``
+    (:func:`mgan.objectives.losses.ie_loss`)."""
 
     loss_name = "ie_loss"
 

@@ -10,7 +10,7 @@ by default (METHODS D32, ``ip_norm='squared'``); L_d and L_G are always plain no
 """
 import tensorflow as tf
 
-from mgan import centers as centers_lib
+from mgan.objectives import centers as centers_lib
 
 NORM_EPS = 1e-12
 WA_EPS = 1e-8
@@ -349,7 +349,7 @@ def ie_loss(features, labels, centers, margin=0.5, projection="gaussian_kernel",
 
 def center_loss(features, labels, centers, sample_weight=None):
     """Wen et al. (2016) center loss, batch mean of ½‖f_i − c_{y_i}‖² (their Eq. 2 divided by the batch size, as
-    their implementation does). Wen et al.'s centers move by :func:`mgan.centers.update_centers`, not by this
+    their implementation does). Wen et al.'s centers move by :func:`mgan.objectives.centers.update_centers`, not by this
     loss's gradient (the caller holds them in a non-trainable variable)."""
     f, c = _f32(features), _f32(centers)
     y = tf.cast(tf.convert_to_tensor(labels), tf.int32)

@@ -157,7 +157,7 @@ def conv_peak(conv, batch, precisions=("float32", "mixed_bfloat16"), warmup=3, i
     """The practical peak of this CPU on ``conv`` (a :func:`conv_shapes` entry) in the compute dtype of each
     precision, timed round-robin: median ms and GFLOP/s of the forward conv alone and of forward + input gradient +
     kernel gradient (the three convolutions a training step runs per layer, 3x the forward multiply-adds)."""
-    from mgan import precision as precision_lib
+    from mgan.nets import precision as precision_lib
 
     dtypes = {p: precision_lib.compute_dtype(p) for p in precisions}
     fns = {(p, kind): f for p in precisions for kind, f in zip(("forward", "train"), _conv_fns(conv, batch,

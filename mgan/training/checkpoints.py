@@ -15,8 +15,8 @@ import sys
 
 import tensorflow as tf
 
-from mgan.atomic_files import atomic_write_text
 from mgan.errors import CheckpointError
+from mgan.records.atomic_files import atomic_write_text
 
 CORRUPT_DIR = "corrupt"
 INDEX = "checkpoint"

@@ -7,11 +7,10 @@ stays float32:
 - every variable (weights, BN moving statistics, DMGAN's centers, the iteration counter) and every optimizer slot;
 - BatchNormalization's arithmetic (Keras upcasts its input to float32 and casts the output back);
 - the networks' outputs: G's final tanh and D's head run under a float32 policy (:data:`OUTPUT_DTYPE`, used by
-  :mod:`mgan.networks`), so generated
-  images and D's features / logits are float32 tensors;
-- the losses, norms, waDMGAN weights and center updates (:mod:`mgan.losses` and :mod:`mgan.centers` cast their
-  inputs to float32), and SAGAN's spectral normalization (its wrapper runs under a float32 policy, so the power
-  iteration and the normalized kernel it writes back are float32);
+  :mod:`mgan.nets.networks`), so generated images and D's features / logits are float32 tensors;
+- the losses, norms, waDMGAN weights and center updates (:mod:`mgan.objectives.losses` and
+  :mod:`mgan.objectives.centers` cast their inputs to float32), and SAGAN's spectral normalization (its wrapper runs
+  under a float32 policy, so the power iteration and the normalized kernel it writes back are float32);
 - the metric networks (classifier, Inception) and the SVM features, which are built outside the policy.
 
 Layers capture the global policy when they are constructed, so :func:`policy` only needs to wrap the construction of

@@ -30,7 +30,6 @@ TABLE3 = [
     ("DMGAN", 5.69, 0.08, 263),
     ("waDMGAN", 6.04, 0.04, 259),
 ]
-TABLE3_DEVICE = "NVIDIA TitanX, TensorFlow 1.3.0 (DMGAN paper §4)"
 
 # λ and γ the paper states per data set (METHODS §4.7).
 LAMBDA = {"mnist": 1.2, "svhn": 1.8, "cifar10": 1.2}
@@ -52,22 +51,3 @@ def table3_ratio_to_dcgan(name):
 
 # MBGAN's settings when it is a DMGAN baseline (DMGAN §4.1: "α = 200 and K = 500"; METHODS D24).
 MBGAN_AS_BASELINE = (200.0, 500)
-
-# The MBGAN paper (Dai et al. 2017), METHODS §5.6: linear L2-SVM accuracy on the conv features of D (DCGAN protocol).
-MBGAN_SVM_METRIC = "SVM accuracy"
-MBGAN_TABLE3_SVM = {"DCGAN": 0.758, "MBGAN": 0.768}  # CIFAR-10 (Table 3)
-MBGAN_TABLE4_SVM = {"DCGAN": 0.890, "MBGAN": 0.877}  # SVHN (Table 4)
-MBGAN_SVM_FEATURE_DIM = 18432  # "with size of 18432"; the §3.2 D gives 16 · 960 = 15,360 (METHODS §5.6)
-MBGAN_ALPHAS = (0.2, 2.0, 20.0, 200.0)  # Fig. 4, K = 500
-MBGAN_KS = (5, 50, 500, 5000)  # Fig. 5, α = 20
-MBGAN_FIG5_ALPHA = 20.0
-MBGAN_DEFAULT_K = 500
-
-# KM-GAN (METHODS §6.8): no numeric value of the KM-GAN paper survives; its only CIFAR-10 IS is DMGAN Table 3's row,
-# a run by the same group. The IS table's other rows (values lost) in the paper's order.
-KMGAN_REFERENCE_IS = (5.61, 0.09)  # DMGAN Table 3, "KM-GAN"
-KMGAN_TABLE_LOST_ROWS = ("Improved GANs", "MIX+WGAN", "ALI", "MLGAN")
-KMGAN_K = {"synthetic": 4, "mnist": 10, "fashion_mnist": 10, "cifar10": 10, "celeba": 5}  # §6.6
-KMGAN_CELEBA_REG_LAMBDA = 5.0  # λ_g of the generalized KM-GAN on CelebA (§6.6)
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-                   "Ankle boot")

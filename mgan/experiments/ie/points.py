@@ -1,5 +1,5 @@
 """Training and scoring one point of the IE-loss experiment with Keras ``fit`` (see
-:mod:`mgan.experiments.ie_classification`)."""
+:mod:`mgan.experiments.ie.classification`)."""
 import time
 from dataclasses import dataclass
 
@@ -8,9 +8,9 @@ import numpy as np
 import tensorflow as tf
 
 from mgan import data as data_lib
-from mgan import precision
 from mgan.metrics.classifier import split_train_test
 from mgan.models.metric_classifier import MetricClassifier
+from mgan.nets import precision
 
 
 @dataclass

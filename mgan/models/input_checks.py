@@ -74,7 +74,7 @@ def check_noise(z, z_dim, what="predict"):
         raise InputDataError(f"{what}: noise must have shape (N, {z_dim}) (z_dim of this model), got "
                              f"{_shape(z.shape)}.")
     if z.dtype.kind != "f" or not np.all(np.isfinite(z)):
-        raise InputDataError(f"{what}: noise must be finite floats (mgan.latent.sample_noise), got {z.dtype}.")
+        raise InputDataError(f"{what}: noise must be finite floats (mgan.nets.latent.sample_noise), got {z.dtype}.")
 
 
 def check_save_path(filepath):

@@ -1,6 +1,6 @@
 """The training runner: a run directory around ``model.fit``. Every model of :mod:`mgan.models` trains through
 :func:`train`; the model's ``train_step`` is the whole iteration, the run's side effects are Keras callbacks
-(:mod:`mgan.callbacks`). A run directory holds::
+(:mod:`mgan.training.callbacks`). A run directory holds::
 
     manifest.json        resolved config, data source, versions, git commit, device, time per step (atomic)
     metrics.jsonl        one JSON line per --log_every steps (metrics averaged over the interval)
@@ -12,8 +12,8 @@
 
 Determinism and resume: the batch of iteration t is a pure function of (seed, t) (``mgan.data.make_batches``, started
 at the restored step) and so is its noise (drawn in ``train_step`` from the checkpointed iteration counter,
-``mgan.latent.training_noise``), so the only state is what the checkpoint holds; a resumed run continues exactly where
-the checkpoint was written. With ``deterministic=True`` TF's op determinism is enabled, and a run killed after a
+``mgan.nets.latent.training_noise``), so the only state is what the checkpoint holds; a resumed run continues exactly
+where the checkpoint was written. With ``deterministic=True`` TF's op determinism is enabled, and a run killed after a
 checkpoint and resumed ends with the same weights as an uninterrupted run.
 """
 import os
@@ -23,11 +23,15 @@ import time
 import keras
 import tensorflow as tf
 
-from mgan import callbacks, images, models, run_lock, run_manifest, sampling
+from mgan import images, models
 from mgan import config as config_lib
 from mgan import data as data_lib
 from mgan.errors import ConfigError, NonFiniteLossError, RunError, RunInterrupted, interrupt_exit_code
-from mgan.run_checkpoints import RunCheckpoints, checkpoint_steps
+from mgan.nets import sampling
+from mgan.training import callbacks
+from mgan.training import lock as run_lock
+from mgan.training import manifest as run_manifest
+from mgan.training.checkpoints import RunCheckpoints, checkpoint_steps
 
 
 def check_directory(path, flag="--out"):
@@ -120,7 +124,7 @@ def finish(model, cfg, out, manifest):
 def train(cfg, explicit=()):
     """Train (or resume) the run described by ``cfg``; returns the final manifest dict.
 
-    The run directory is locked for the whole call (:mod:`mgan.run_lock`): a second process into the same ``--out``
+    The run directory is locked for the whole call (:mod:`mgan.training.lock`): a second process into the same ``--out``
     fails at once, naming this one.
     """
     cfg, dataset, split = prepare(cfg, explicit)

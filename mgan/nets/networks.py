@@ -32,7 +32,7 @@ layer as the TF1 MNIST networks do (constant maps before each conv/UpConv, a vec
 it to G with z and to a conditional D with the image only.
 
 ``width`` scales every hidden channel count (the papers' sizes are ``width=1``); tests and tiny runs use
-narrow networks. ``conv_impl='fast'`` uses the drop-in fast layers of :mod:`mgan.layers` (same weights, same
+narrow networks. ``conv_impl='fast'`` uses the drop-in fast layers of :mod:`mgan.nets.layers` (same weights, same
 function) on a CPU and the plain Keras layers on a GPU or TPU; ``'keras'`` the plain Keras layers everywhere.
 """
 import re
@@ -40,7 +40,7 @@ import re
 import keras
 from keras import layers
 
-from mgan.precision import OUTPUT_DTYPE
+from mgan.nets.precision import OUTPUT_DTYPE
 
 LAYOUTS = {
     # name: (generator projection or None (z reshaped to 1x1), generator UpConvs, discriminator convs, data HxW)
@@ -61,7 +61,6 @@ LAYOUTS = {
 }
 TF1_MNIST = {"g_fc": 1024, "g_proj": (7, 7, 128), "g_up": 128, "d_convs": (11, 74), "d_fc": 1024}
 MLP_HIDDEN = (128, 128)
-MLP_NOISE_DIM = 16
 
 _LAYER_RE = re.compile(r"^(\d+)c(\d+)s(\d+|C)o$")
 
@@ -108,9 +107,9 @@ def _scaled(c, width):
 
 
 def _conv_classes(conv_impl):
-    """(Conv, UpConv) layer classes. ``'fast'`` gives the CPU-tuned drop-ins of :mod:`mgan.layers` on a CPU and
-    Keras' own layers when a GPU or TPU is present (the drop-ins' formulations are chosen for a CPU)."""
-    from mgan import layers as fast_layers
+    """(Conv, UpConv) layer classes. ``'fast'`` gives the CPU-tuned drop-ins of :mod:`mgan.nets.layers` on a CPU
+    and Keras' own layers when a GPU or TPU is present (the drop-ins' formulations are chosen for a CPU)."""
+    from mgan.nets import layers as fast_layers
 
     if conv_impl == "fast" and not fast_layers.accelerator_present():
         return fast_layers.FastConv2D, fast_layers.FastConv2DTranspose
@@ -178,7 +177,7 @@ def _g_act(cfg, name):
 
 
 # The layers whose outputs leave a network (G's tanh, D's head) and SAGAN's spectral-norm wrappers compute in
-# OUTPUT_DTYPE (float32) under every precision (mgan.precision): generated images and features are float32, and the
+# OUTPUT_DTYPE (float32) under every precision (mgan.nets.precision): generated images and features are float32, and the
 # power iteration and the normalized kernel it writes back stay float32. Under float32 nothing changes.
 
 
@@ -194,7 +193,7 @@ def _attention(cfg, h, attn_res, spectral_norm, done):
     """h followed by SAGAN's self-attention block if h is the first feature map of resolution ``attn_res``."""
     if done or not attn_res or h.shape[1] != attn_res:
         return h, done
-    from mgan.layers import SelfAttention
+    from mgan.nets.layers import SelfAttention
     block = SelfAttention(spectral_norm=spectral_norm, kernel_initializer=_init(cfg), name=f"attention{attn_res}")
     return block(h), True
 

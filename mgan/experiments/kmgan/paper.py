@@ -7,7 +7,10 @@ paper's own tables are lost) at batch 64 (D27), and K per §6.6 (4 synthetic, 10
 CelebA).
 """
 from mgan import data as data_lib
-from mgan.experiments import dmgan_baselines, figures, kmgan_figures, paper_values
+from mgan.experiments import figures
+from mgan.experiments.dmgan import baselines as dmgan_baselines
+from mgan.experiments.kmgan import paper_values
+from mgan.experiments.kmgan import figures as kmgan_figures
 from mgan.experiments.sweep import Experiment, Point, Row
 from mgan.models import get_spec
 

@@ -8,19 +8,20 @@ centers, BN statistics and optimizer state at every Keras epoch of ``checkpoint_
 restarts at the checkpoint's step) and its result in ``<out>/points/<label>.json`` (written atomically; a finished
 point is never retrained). The table and figure are rebuilt from the points of this invocation.
 """
-import hashlib
-import json
 import os
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from mgan import provenance, run_lock
-from mgan.atomic_files import atomic_save_npz, read_json
 from mgan.errors import RunError
-from mgan.experiments import ie_report, published
-from mgan.experiments.ie_report import ABSTRACT_CLAIM, PLOT_DATASET, PLOT_FEATURE_DIM, PLOT_NET
+from mgan.experiments import published
+from mgan.experiments.ie import report as ie_report
+from mgan.experiments.ie.report import ABSTRACT_CLAIM, PLOT_DATASET, PLOT_FEATURE_DIM, PLOT_NET
+from mgan.records import provenance
+from mgan.records.atomic_files import atomic_save_npz, read_json
+from mgan.records.checksums import key_hash
+from mgan.training import lock as run_lock
 
 DATASETS = ("mnist", "fashion_mnist", "cifar10")
 
@@ -68,7 +69,7 @@ class IEContext:
     data_dir: str = None
     command: str = ""
     lr: float = 1e-3
-    precision: str = "float32"  # mgan.precision: float32 | mixed_bfloat16 (the classifier computes in bfloat16)
+    precision: str = "float32"  # mgan.nets.precision: float32 | mixed_bfloat16 (the classifier computes in bfloat16)
     script: str = "ie_loss_classification"
     metric: str = "test_accuracy"
     inception_path: str = None
@@ -102,7 +103,7 @@ def point_config(ctx, dataset, net, loss, seed, feature_dim, data_identity):
 
 
 def point_label(cfg):
-    key = hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:10]
+    key = key_hash(cfg, 10)
     return f"{cfg['dataset']}-{cfg['net']}-{cfg['loss']}-f{cfg['feature_dim']}-s{cfg['seed']}-{key}"
 
 
@@ -139,7 +140,7 @@ def _scoring(ctx):
 def _point(ctx, job, data, index, total):
     """Train (or resume) and score one point; a finished point is read back. (A point whose checkpoints are complete
     but whose record is missing is restored, not retrained, and scored.)"""
-    from mgan.experiments import ie_points
+    from mgan.experiments.ie import points as ie_points
 
     dataset, net, loss, seed, feature_dim = job
     cfg = point_config(ctx, dataset, net, loss, seed, feature_dim, data.identity)
@@ -178,7 +179,7 @@ def run(ctx):
     records = []
     for i, job in enumerate(jobs, 1):
         if job[0] not in cache:
-            from mgan.experiments import ie_points
+            from mgan.experiments.ie import points as ie_points
 
             cache[job[0]] = ie_points.load_split(job[0], ctx.data_dir)
         records.append(_point(ctx, job, cache[job[0]], i, len(jobs)))

@@ -7,9 +7,9 @@ about the convolutions.
 constructor, the variables (`kernel`, `bias`: same names, shapes and Keras layouts), `get_config` and serialization of
 their parents, so checkpoints and `.keras` files are interchangeable with the plain layers.  Only `call` differs: for
 the configurations the networks use (2-D, channels_last, padding 'same', strides 1 or 2, no dilation, no groups, no
-`output_padding`, float32 or bfloat16 (mgan.precision), static spatial shape and channels) the convolution runs through a `tf.custom_gradient`
-whose forward pass and two backward passes (input gradient, kernel gradient) are chosen per operation from a few
-equivalent formulations.  Everything else falls back to the parent's `call`.
+`output_padding`, float32 or bfloat16 (mgan.nets.precision), static spatial shape and channels) the convolution runs
+through a `tf.custom_gradient` whose forward pass and two backward passes (input gradient, kernel gradient) are chosen
+per operation from a few equivalent formulations.  Everything else falls back to the parent's `call`.
 
 The three operations of a strided 'same' convolution ``down(x, k) = conv2d(x, k, s, 'SAME')`` are
 
@@ -256,8 +256,9 @@ def _common_ok(layer, inputs) -> bool:
             and keras.backend.backend() == "tensorflow" and _static_ok(inputs))
 
 
-# Compute dtypes of the fast path: float32, and bfloat16 under the mixed_bfloat16 policy (mgan.precision; the kernel
-# is read inside `call`, where Keras casts it to the compute dtype, and every formulation has bfloat16 CPU kernels).
+# Compute dtypes of the fast path: float32, and bfloat16 under the mixed_bfloat16 policy (mgan.nets.precision; the
+# kernel is read inside `call`, where Keras casts it to the compute dtype, and every formulation has bfloat16 CPU
+# kernels).
 FAST_DTYPES = ("float32", "bfloat16")
 
 
@@ -323,7 +324,7 @@ class SelfAttention(keras.layers.Layer):
 
     def _conv(self, filters, name):
         # f, g, h take this block's policy (also when the block is rebuilt from a saved file under another global
-        # policy); a spectral-norm wrapper runs in float32 as in mgan.networks
+        # policy); a spectral-norm wrapper runs in float32 as in mgan.nets.networks
         conv = keras.layers.Conv2D(filters, 1, kernel_initializer=self.kernel_initializer, name=name,
                                    dtype=self.dtype_policy)
         if self.spectral_norm:

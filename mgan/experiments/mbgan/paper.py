@@ -7,10 +7,11 @@ baseline (unconditional, D29). MBGAN is conditional unless the data set has no l
 from absl import flags
 
 from mgan import data as data_lib
-from mgan.experiments import figures, paper_values
+from mgan.experiments import figures
+from mgan.experiments.mbgan import paper_values
 from mgan.experiments.sweep import Experiment, Point, Row, SVMProtocol
 from mgan.models import MBGAN_PAPER_BATCH
-from mgan.networks import default_layout
+from mgan.nets.networks import default_layout
 
 
 def _steps(ctx):
@@ -127,14 +128,12 @@ def sweep_experiment(ctx, script, title, param, values, claims, reductions, poin
 
 def grad_norm_summary(run_dir):
     """First, smallest (and where) and last logged G gradient norm of a run, and the logging window."""
-    import json
-    import os
+    from mgan.training import manifest as run_manifest
 
     rows = [r for r in figures.read_metrics_log(run_dir) if "g_grad_norm" in r]
     if not rows:
         return None
-    with open(os.path.join(run_dir, "manifest.json"), encoding="utf-8") as f:
-        window = json.load(f)["config"].get("log_every")
+    window = run_manifest.read(run_dir, required=True)["config"].get("log_every")
     low = min(rows, key=lambda r: r["g_grad_norm"])
     tail = [r["g_grad_norm"] for r in rows[-max(1, len(rows) // 10):]]
     return {"first": rows[0]["g_grad_norm"], "min": low["g_grad_norm"], "min_step": low["step"],

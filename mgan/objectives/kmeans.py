@@ -22,7 +22,7 @@ import math
 
 import tensorflow as tf
 
-from mgan import losses
+from mgan.objectives import losses
 
 
 def _f32(x):
@@ -37,7 +37,8 @@ def _check(features, centers):
 
 
 def squared_distances(features, centers):
-    """‖f_i − c_k‖² for every pair, shape [m, k] (:func:`mgan.losses.all_pairs_squared_distance`, shape-checked)."""
+    """‖f_i − c_k‖² for every pair, shape [m, k] (:func:`mgan.objectives.losses.all_pairs_squared_distance`,
+    shape-checked)."""
     f, c = _f32(features), _f32(centers)
     _check(f, c)
     return losses.all_pairs_squared_distance(f, c)

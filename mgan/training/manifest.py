@@ -1,19 +1,26 @@
 """The manifest of a run directory (``manifest.json``): resolved config, data, model, provenance, status and the
-time of every training segment (one per invocation), written atomically."""
+time of every training segment (one per invocation), written atomically.
+
+The one reader of ``manifest.json`` is :func:`read`, and the one way to the config a manifest records is
+:func:`recorded_config`: every module that reads a run (resume, the run store, loading a trained run, the reproduce
+scripts) goes through them."""
 import datetime
 import os
 import sys
 import time
 
+from mgan import models
 from mgan import config as config_lib
 from mgan import data as data_lib
-from mgan import models, portable_paths, provenance
-from mgan.atomic_files import atomic_write_json, read_json
-from mgan.errors import PrecisionMismatchError, RunError
+from mgan.errors import InputFileError, PrecisionMismatchError, RunError
+from mgan.records import portable_paths, provenance
+from mgan.records.atomic_files import atomic_write_json, read_json
+
+NAME = "manifest.json"
 
 
 def path(out):
-    return os.path.join(out, "manifest.json")
+    return os.path.join(out, NAME)
 
 
 # Config fields a manifest does not record: where the run and its data lie on this machine (the data are recorded by
@@ -21,23 +28,53 @@ def path(out):
 MACHINE_FIELDS = ("out", "data_dir")
 
 
-def _with_new_fields(config):
-    """A recorded config with the fields added to TrainConfig after it was written set to their defaults (the value
-    those runs had; e.g. MBGAN's ``alpha`` in a DMGAN run written before MBGAN existed)."""
-    return {**config_lib.config_from_record(config).to_dict(), **config}
+class UnreadableManifestError(InputFileError):
+    """A run's manifest.json exists but cannot be read or parsed (or is missing where it is required)."""
+
+    def __init__(self, manifest_path, reason):
+        super().__init__(f"{manifest_path} cannot be read ({reason})")
+        self.path, self.reason = manifest_path, reason
+
+
+def read(run_dir, required=False):
+    """The manifest of the run directory ``run_dir`` as a dict; None when it has none (UnreadableManifestError
+    with ``required``). UnreadableManifestError (naming the file and why) when it cannot be read or parsed."""
+    try:
+        return read_json(path(run_dir))
+    except FileNotFoundError as e:
+        if not required:
+            return None
+        raise UnreadableManifestError(path(run_dir), e) from None
+    except (OSError, ValueError) as e:
+        raise UnreadableManifestError(path(run_dir), e) from None
+
+
+def read_if_intact(run_dir):
+    """The manifest of ``run_dir``, or None when it has none or it cannot be read (the run store then treats the run
+    as unfinished: training it again resumes from its checkpoints or refuses with the fix)."""
+    try:
+        return read(run_dir)
+    except UnreadableManifestError:
+        return None
+
+
+def recorded_config(manifest):
+    """The TrainConfig a manifest records (:func:`mgan.config.config_from_record`: fields added to TrainConfig after
+    the run was written take the value those runs had; e.g. MBGAN's ``alpha`` in a DMGAN run from before MBGAN)."""
+    return config_lib.config_from_record(manifest["config"])
 
 
 def check_resume(out, cfg, dataset=None):
     """The manifest already in ``out`` (None for a new run); RunError if it was written for another config or
     another data set (compared by identity: file name, size and checksum, so the same file elsewhere resumes)."""
-    if not os.path.exists(path(out)):
-        return None
     try:
-        old = read_json(path(out))
-    except (ValueError, OSError) as e:
-        raise RunError(f"{path(out)} cannot be read ({e}); it was left as it is. Move it away to start the run "
-                       f"afresh in {out}, or choose a new --out.") from None
-    was = _with_new_fields(old["config"])
+        old = read(out)
+    except UnreadableManifestError as e:
+        raise RunError(f"{e}; it was left as it is. Move it away to start the run afresh in {out}, or choose a new "
+                       f"--out.") from None
+    if old is None:
+        return None
+    was = recorded_config(old).to_dict()
     check_precision(out, was.get("precision"), cfg.precision)
     diffs = {k: (was.get(k), v) for k, v in cfg.to_dict().items()
              if k not in config_lib.RESUME_MUTABLE and was.get(k) != v}
