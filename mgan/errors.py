@@ -108,9 +108,14 @@ def check_output(path, overwrite, flag="--out"):
 _pending = []  # the signal numbers received inside handle_signals and not yet acted on
 
 
+def _interrupt(signum):
+    """The exception of a signal: :class:`Terminated` for SIGTERM, KeyboardInterrupt for Ctrl-C."""
+    return Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
 def _raise_on_signal(signum, frame):
     _pending.append(signum)
-    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+    raise _interrupt(signum)
 
 
 def raise_pending_signal():
@@ -120,8 +125,7 @@ def raise_pending_signal():
     ``except BaseException``, the exception is printed ("Exception ignored in ...") or dropped and the command would
     go on. A training run calls this after every iteration (``callbacks.SignalStop``), so it stops there instead."""
     if _pending:
-        signum = _pending[-1]
-        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+        raise _interrupt(_pending[-1])
 
 
 @contextlib.contextmanager
