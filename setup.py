@@ -26,5 +26,5 @@ setup(
         "absl-py>=2.1",
         "matplotlib>=3.8,<4",
     ],
-    extras_require={"test": ["pytest>=8"]},
+    extras_require={"test": ["pytest>=8", "pytest-xdist>=3.5"]},
 )

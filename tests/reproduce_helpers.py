@@ -3,6 +3,7 @@ scikit-learn's digits, read table.md, and list the published files."""
 import contextlib
 import importlib.util
 import os
+import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -46,12 +47,14 @@ def training_runs():
 
 
 def run_scripts(env, names):
-    """Run each script once in order (later scripts reuse earlier runs): {name: {results, out, trained}}."""
+    """Run each script once in order (later scripts reuse earlier runs): {name: {results, out, trained, started,
+    elapsed}} (``started``: time.time() before the script; ``elapsed``: its wall seconds measured here)."""
     out = {}
     for name in names:
+        t0 = time.time()
         with training_runs() as trained:
             res, path = run(env, name)
-        out[name] = {"results": res, "out": path, "trained": len(trained)}
+        out[name] = {"results": res, "out": path, "trained": len(trained), "started": t0, "elapsed": time.time() - t0}
     return out
 
 

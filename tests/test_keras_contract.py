@@ -158,11 +158,11 @@ def test_weights_round_trip_into_a_new_model(tmp_path):
     assert int(fresh.iteration.numpy()) == 1
 
 
+@pytest.mark.slow
 def test_full_model_checkpoint_callback(tmp_path):
     path = str(tmp_path / "ckpt.keras")
     model = make()
     model.fit(dataset(*arrays()), epochs=1, verbose=0, callbacks=[keras.callbacks.ModelCheckpoint(path)])
-    assert os.path.getsize(path) > 0
     assert int(keras.saving.load_model(path).iteration.numpy()) == 4
 
 
@@ -177,6 +177,7 @@ def test_learning_rate_schedule_reaches_both_training_optimizers():
     assert history.history["learning_rate_g_adam"] == pytest.approx([1e-3, 5e-4, 2.5e-4])
 
 
+@pytest.mark.slow
 def test_terminate_on_nan_stops_fit(monkeypatch):
     real = losses.dmgan_generator_loss
     monkeypatch.setattr(losses, "dmgan_generator_loss", lambda *a, **k: real(*a, **k) * np.nan)

@@ -1,5 +1,5 @@
 """Training learns (issues 7 and 21): DMGAN draws varied digits of every class on real MNIST, and the same check
-rejects the two collapsing configurations, so it cannot pass on a collapsed run.
+rejects the collapsing configuration, so it cannot pass on a collapsed run.
 
 The check (`mgan.metrics.class_report.learns`): 2,000 samples judged by the package's MNIST classifier; ≥ 8 classes,
 none above 30%, mean confidence ≥ 0.6, ≥ 50% agreement with the conditioning label, and within-class diversity ≥ 0.6
@@ -8,7 +8,9 @@ of real MNIST's. Width 0.25 and 600 iterations, the budget CI affords.
 - U(-1, 1) noise (the candidate default of issue 21, D11/D34 under study) learns.
 - U(0, 1) noise with G's projection normalised per channel (the defaults so far) draws one image per class: the
   noise template of issue 21. It fails on diversity.
-- The plain L_ip reading (Eq. 2 as printed, issue 7) collapses to a few classes.
+
+One trained negative is enough to show the check can fail on a real run at this budget; each of its conditions is
+tested on constructed reports in tests/test_class_report.py.
 
 When issue 21's study changes the defaults, the first test drops its override. Needs the real MNIST npz
 ($MGAN_DATA_DIR, set by .ci/run); skips without it.
@@ -55,8 +57,3 @@ def test_the_check_rejects_the_noise_template(tmp_path):
     ok, failed = learns(report)
     assert not ok and report["diversity_ratio"] < 0.6, f"one image per class passed the check: {report}"
 
-
-def test_the_check_rejects_the_collapsing_plain_reading(tmp_path):
-    report = _train_and_judge(tmp_path, ip_norm="plain", **CANDIDATE)
-    ok, failed = learns(report)
-    assert not ok, f"the learning check passed on the plain-L_ip reading, which collapses: {report}"

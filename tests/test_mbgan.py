@@ -176,6 +176,7 @@ def test_presets_of_d21_and_d24():
         make(label_mode="unlabeled", pair_sampling="class_matched")
 
 
+@pytest.mark.slow
 def test_fit_in_every_pair_sampling_and_clear_errors():
     x, y = (t.numpy() for t in batch(m=16))
     _, cond = make()
@@ -198,6 +199,7 @@ def test_fit_in_every_pair_sampling_and_clear_errors():
         cond.train_step(tf.constant(x))
 
 
+@pytest.mark.slow
 def test_save_and_load_round_trip(tmp_path):
     _, model = make(alpha=20.0, margin_reduction="sum", n_gen=2)
     model.train_step(batch())
@@ -216,6 +218,7 @@ def test_save_and_load_round_trip(tmp_path):
         np.testing.assert_allclose(u, v, rtol=1e-6, atol=1e-7)  # same next step: optimizer states were saved
 
 
+@pytest.mark.slow
 def test_runner_trains_unlabeled_independent_mbgan(tmp_path):
     """The runner feeds 'independent' MBGAN a second real batch and records the MBGAN flags in the manifest."""
     out = tmp_path / "run"

@@ -174,6 +174,7 @@ def _bench(*args):
                           capture_output=True, text=True, env=env, timeout=600)
 
 
+@pytest.mark.slow
 def test_step_time_benchmark_times_both_precisions(tmp_path):
     path = tmp_path / "bench.json"
     r = _bench("--models=dcgan", "--layouts=literal", "--width=0.0625", "--batch_size=4", "--warmup=1", "--iters=1",
@@ -188,6 +189,7 @@ def test_step_time_benchmark_times_both_precisions(tmp_path):
     assert bad.returncode != 0 and "--precision must be" in bad.stderr and "Traceback" not in bad.stderr
 
 
+@pytest.mark.slow
 def test_reproduce_scripts_pass_precision_into_their_runs(reproduce_env):
     import reproduce_helpers as helpers
     from mgan.experiments.published import ResultsConflictError

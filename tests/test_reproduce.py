@@ -4,6 +4,7 @@ Every script runs on scikit-learn's bundled 8x8 digits (a substitute for the pap
 needed) with width 0.0625, 4 iterations, 200 samples and the classifier metric, in one process, sharing one run
 store (so shared runs are trained once, as in real use) and one classifier cache.
 """
+import datetime
 import json
 import os
 import re
@@ -120,7 +121,11 @@ def test_every_script_writes_its_outputs(results):
         assert on_disk["data"] == {"used": "digits", "paper": res["data"]["paper"], "substitute": True,
                                    "label": res["data"]["label"]}
         assert "substitute for" in on_disk["data"]["label"]
-        assert "wall_seconds" in on_disk and on_disk["wall_seconds"]["this_invocation"] > 0
+        # the invocation's wall time is this script's (seconds, measured around it here), and its record says when
+        wall, last = on_disk["wall_seconds"]["this_invocation"], on_disk["invocations"][-1]
+        assert 0 < wall <= results[name]["elapsed"] + 0.1 and last["wall_seconds"] == wall
+        started = datetime.datetime.fromisoformat(last["started"]).timestamp()
+        assert results[name]["started"] - 1 <= started <= results[name]["started"] + results[name]["elapsed"]
         header, rows = table_rows(open(os.path.join(out, "table.md")).read())
         assert header[1].startswith("Paper") and header[2].startswith("Ours:") and "mean ± std over seeds" in \
             header[2] and header[3] == "Δ" and header[-1] == "protocol"

@@ -13,7 +13,7 @@ import pytest
 from mgan.experiments import runs as runs_lib
 from mgan.experiments.mbgan import paper_values
 from mgan.training import manifest as run_manifest
-from reproduce_helpers import (assert_fails_without_celeba, assert_no_machine_paths, run, run_scripts,
+from reproduce_helpers import (assert_fails_without_celeba, assert_figure, assert_no_machine_paths, run, run_scripts,
                                table_rows, write_celeba_stand_in)
 
 # every test runs reproduce scripts end to end (training runs) or starts an interpreter
@@ -46,7 +46,7 @@ def test_svm_tables_compare_with_the_paper_and_state_the_protocol(reproduce_env,
         header, cells = table_rows(open(os.path.join(out, "table.md"), encoding="utf-8").read())
         assert header[1] == "Paper (SVM accuracy)" and any("18,432" in h for h in header)
         assert [c[1] for c in cells] == [f"{paper['DCGAN']:.3f}", f"{paper['MBGAN']:.3f}"]
-        assert os.path.getsize(os.path.join(out, res["figures"][0].split("/")[-1])) > 0
+        assert_figure(os.path.join(out, res["figures"][0].split("/")[-1]))
         # the MBGAN-paper settings: 'mbgan' networks where the data has them, batch 128, training split only
         for label in ("dcgan", "mbgan"):
             cfg = _manifest(reproduce_env, res, label)["config"]
@@ -83,7 +83,7 @@ def test_alpha_sweep_runs_both_margin_readings(reproduce_env, results):
     assert seen == {(a, r) for a in paper_values.MBGAN_ALPHAS for r in ("mean", "sum")}
     out = results["mbgan_fig4_alpha_sweep"]["out"]
     for f in ("mbgan_fig4_alpha_mean.png", "mbgan_fig4_alpha_sum.png", "mbgan_fig4_score_vs_alpha.png"):
-        assert os.path.getsize(os.path.join(out, f)) > 0
+        assert_figure(os.path.join(out, f))
     for r in res["rows"]:
         assert "not in the paper" in r["paper_note"] and r["ours_mean"] is not None
     # the 'mean' α 200 point is Table 3's MBGAN (shared run); the 'sum' ones are new runs
@@ -130,7 +130,7 @@ def test_celeba_script_on_a_generated_stand_in(reproduce_env, tmp_path):
     assert m["config"]["layout"] == "celeba64" and m["config"]["pair_sampling"] == "independent"
     assert not m["model"]["conditional"] and m["data"]["name"] == "celeba"
     for f in ("mbgan_fig8_celeba_samples.png", "mbgan_fig9_celeba_interpolation.png"):
-        assert os.path.getsize(os.path.join(out, f)) > 0
+        assert_figure(os.path.join(out, f))
     from PIL import Image
 
     grid = np.asarray(Image.open(os.path.join(out, "mbgan_fig9_celeba_interpolation_grid.png")))

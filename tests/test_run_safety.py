@@ -80,6 +80,7 @@ def _mnist_like(path, n, seed):
              x_test=rng.integers(0, 256, (8, 28, 28), dtype=np.uint8), y_test=rng.integers(0, 10, 8))
 
 
+@pytest.mark.slow
 def test_resume_compares_data_identity_not_its_directory(tmp_path):
     _mnist_like(str(tmp_path / "a" / "mnist.npz"), 48, seed=0)
     _mnist_like(str(tmp_path / "b" / "mnist.npz"), 64, seed=1)
@@ -119,6 +120,7 @@ def test_os_errors_become_one_line_with_the_fix(tmp_path):
 
 @pytest.mark.parametrize("args, needle", [(["--steps=-5"], "--steps"), (["OUT_IS_FILE"], "is a file"),
                                           (["--data_dir=NOPE", "--dataset=mnist"], "does not exist")])
+@pytest.mark.slow
 def test_train_cli_reports_user_errors_in_one_or_two_lines(tmp_path, args, needle):
     (tmp_path / "file").write_text("x")
     out = tmp_path / ("file" if args == ["OUT_IS_FILE"] else "run")
@@ -137,6 +139,7 @@ def _train_cmd(out, width, steps):
             "--log_every=50", "--progress=false", f"--out={out}"]
 
 
+@pytest.mark.slow
 def test_second_process_into_the_same_out_fails_at_once_naming_the_holder(tmp_path):
     out = tmp_path / "run"
     first = subprocess.Popen(_train_cmd(out, 0.0625, 10 ** 6), env=ENV, stdout=subprocess.DEVNULL,
@@ -170,6 +173,7 @@ def test_lock_is_reentrant_in_one_process(tmp_path):
 
 # --- what is saved survives failures -------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_disk_full_during_a_checkpoint_keeps_the_last_good_one_and_the_manifest_consistent(tmp_path, monkeypatch):
     real = tf.train.CheckpointManager.save
 
@@ -193,6 +197,7 @@ def test_disk_full_during_a_checkpoint_keeps_the_last_good_one_and_the_manifest_
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_empty_checkpoint_index_is_rebuilt_and_set_aside(tmp_path, capsys):
     out = tmp_path / "run"
     runner.train(cfg(out, steps=4))
@@ -202,6 +207,7 @@ def test_empty_checkpoint_index_is_rebuilt_and_set_aside(tmp_path, capsys):
     assert (out / "checkpoints" / "corrupt" / "checkpoint").read_text() == ""  # the old index set aside, not deleted
 
 
+@pytest.mark.slow
 def test_truncated_generator_is_named_with_the_fix(tmp_path):
     out = tmp_path / "run"
     runner.train(cfg(out, steps=1))
@@ -218,6 +224,7 @@ def test_truncated_generator_is_named_with_the_fix(tmp_path):
     trained.load_run(str(out))
 
 
+@pytest.mark.slow
 def test_sample_cli_rejects_batch_size_zero(tmp_path):
     r = subprocess.run([sys.executable, "-m", "mgan.sample", f"--run={tmp_path}", "--n=3", "--batch_size=0",
                         f"--out={tmp_path / 's.npz'}"], capture_output=True, text=True, timeout=300, env=ENV)
@@ -298,6 +305,7 @@ def _mtime_and_bytes(path):
     return os.stat(path).st_mtime_ns, path.read_bytes()
 
 
+@pytest.mark.slow
 def test_finished_run_without_checkpoints_stays_finished(tmp_path, capsys):  # issue 24, row 1
     out = tmp_path / "run"
     runner.train(cfg(out, steps=2))
@@ -335,6 +343,7 @@ def _interrupt_at(monkeypatch, step, exc=KeyboardInterrupt):
     monkeypatch.setattr(callbacks.StepTimer, "on_train_batch_end", on_end)
 
 
+@pytest.mark.slow
 def test_sample_never_replaces_out_and_records_provenance(tmp_path, monkeypatch):  # issue 24, rows 2 and 3
     from mgan.errors import RunInterrupted
 
@@ -442,6 +451,7 @@ def test_save_to_h5_says_use_a_keras_path(tmp_path):  # issue 24, row 6
     assert not (tmp_path / "x.h5").exists()
 
 
+@pytest.mark.slow
 def test_interrupt_checkpoints_the_current_step_and_the_resume_says_where(tmp_path, monkeypatch, capsys):
     # issue 24, rows 5 and 11 (in one process; the real signals: test_signals_exit_130_and_143_without_traceback)
     from mgan.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, RunInterrupted, Terminated
@@ -552,6 +562,7 @@ def _corrupt(path):
     path.write_bytes(path.read_bytes()[:7])
 
 
+@pytest.mark.slow
 def test_corrupt_newest_checkpoint_resumes_from_the_newest_intact_one(tmp_path, capsys):  # issue 24, row 8
     out = tmp_path / "run"
     runner.train(cfg(out, steps=6, keep_checkpoints=3))
@@ -565,6 +576,7 @@ def test_corrupt_newest_checkpoint_resumes_from_the_newest_intact_one(tmp_path, 
     assert (out / "checkpoints" / "corrupt" / "ckpt-6.index").exists()
 
 
+@pytest.mark.slow
 def test_deleted_newest_checkpoint_or_missing_index_resumes(tmp_path, capsys):  # issue 24, row 8
     out = tmp_path / "run"
     runner.train(cfg(out, steps=6, keep_checkpoints=3))
@@ -613,6 +625,7 @@ def test_no_resume_hint_where_there_is_nothing_to_resume(tmp_path):  # issue 24,
     assert runner.resume_hint(str(tmp_path / "new")) == ""
 
 
+@pytest.mark.slow
 def test_nan_before_the_first_checkpoint_names_the_flag_and_no_resume(tmp_path):  # issue 24, row 10
     from mgan.errors import NonFiniteLossError
 

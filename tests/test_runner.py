@@ -36,6 +36,7 @@ def assert_same_weights(a, b):
         np.testing.assert_array_equal(u, v)
 
 
+@pytest.mark.slow
 def test_run_outputs_and_generator_loads(tmp_path):
     out = tmp_path / "run"
     manifest = runner.train(cfg(out, steps=4))
@@ -61,6 +62,7 @@ def test_run_outputs_and_generator_loads(tmp_path):
     assert manifest["model"]["conditional"] is True
 
 
+@pytest.mark.slow
 def test_resume_equals_uninterrupted_run(tmp_path):
     runner.train(cfg(tmp_path / "a", steps=6))
     runner.train(cfg(tmp_path / "b", steps=2))
@@ -92,6 +94,7 @@ def test_changed_config_refuses_to_resume(tmp_path):
         runner.train(cfg(tmp_path / "d", steps=4, lam=2.0))
 
 
+@pytest.mark.slow
 def test_nan_stops_with_message_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
     out = tmp_path / "e"
     runner.train(cfg(out, steps=2))
@@ -109,6 +112,7 @@ def test_nan_stops_with_message_and_keeps_last_good_checkpoint(tmp_path, monkeyp
     assert steps == [1, 2]  # nothing of the broken iteration was logged
 
 
+@pytest.mark.slow
 def test_corrupt_checkpoint_is_reported_not_replaced(tmp_path):
     out = tmp_path / "f"
     runner.train(cfg(out, steps=2))
@@ -139,6 +143,7 @@ def _cli(out, *extra):
             "--sample_every=0", "--progress=false", "--deterministic", f"--out={out}", *extra]
 
 
+@pytest.mark.slow
 def test_cli_resume_after_sigkill_equals_uninterrupted(tmp_path):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     full = tmp_path / "full"
@@ -156,6 +161,7 @@ def test_cli_resume_after_sigkill_equals_uninterrupted(tmp_path):
     assert_same_weights(gen_weights(full), gen_weights(killed))
 
 
+@pytest.mark.slow
 def test_cli_rejects_unknown_values(tmp_path):
     r = subprocess.run([sys.executable, "-m", "mgan.train", "--model=nogan", f"--out={tmp_path}"],
                        capture_output=True, text=True, timeout=120)
@@ -165,6 +171,7 @@ def test_cli_rejects_unknown_values(tmp_path):
     assert r.returncode != 0 and "conditional" in r.stderr
 
 
+@pytest.mark.slow
 def test_sample_cli_writes_data_schema_npz(tmp_path):
     out = tmp_path / "s"
     runner.train(cfg(out, steps=2))

@@ -90,6 +90,7 @@ def test_fit_linear_svm_checks_shapes():
         svm.fit_linear_svm(x, np.zeros(9), x, np.zeros(10))
 
 
+@pytest.mark.slow
 def test_svm_score_run_restores_the_final_discriminator(tmp_path):
     """A finished run's D is restored from its final checkpoint: its features equal the trained model's."""
     import json
