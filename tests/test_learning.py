@@ -20,9 +20,9 @@ import os
 import pytest
 
 from mgan import metrics
-from mgan.training import runner
 from mgan.config import TrainConfig
 from mgan.metrics.class_report import learns
+from mgan.training import runner
 
 STEPS = 600
 

@@ -8,9 +8,9 @@ import scipy.linalg
 import scipy.special
 
 from mgan.metrics import scores
-from mgan.records import provenance
 from mgan.metrics import (FrechetDistanceError, frechet_distance_from_activations, frechet_distance_from_stats,
                           inception_score_from_logits)
+from mgan.records import provenance
 
 
 def _numpy_is(logits, splits):
