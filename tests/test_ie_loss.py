@@ -258,11 +258,70 @@ def test_bn_recalibration_is_the_average_of_the_batch_statistics():
     assert bn.momentum == 0.99  # restored
 
 
+def _context(*argv):
+    """The script's completed Context of ``argv``, parsed in-process through the shared flags (cli)."""
+    from absl import flags
+
+    from mgan.experiments import cli
+
+    module, fv = load_script("ie_loss_classification"), flags.FlagValues()
+    script, extra = cli._setup(module, fv)
+    fv(["ie", *argv])
+    ctx = cli.context_from_flags(fv, script, module.PAPER_DATASET, extra, argv=list(argv), budget=module.BUDGET)
+    return fv, cli.complete_context(module, ctx)
+
+
+def test_ie_budgets_of_the_shared_scales_are_the_old_ie_scales():
+    from mgan.experiments import scales
+
+    want = {"full": (1.0, 0, 20.0, 128, (0, 1, 2), 500), "smoke": (0.25, 300, 0, 128, (0, 1), 100),
+            "test": (0.0625, 4, 0, 16, (0,), 2)}
+    for name, values in want.items():
+        b = scales.SCALES[name].ie
+        assert (b.width, b.steps, b.epochs, b.batch_size, b.seeds, b.checkpoint_every) == values, name
+        assert type(b.epochs) is type(values[2]), name  # 0 and 0.0 hash differently in the point keys
+    assert scales.SCALES["full"].ie.total_steps(60000) == 9000 and scales.SCALES["full"].ie.total_steps(1000) == 500
+    assert scales.SCALES["smoke"].ie.total_steps(60000) == 300 and scales.SCALES["test"].ie.total_steps(60000) == 4
+    assert "ie" not in scales.SCALES["full"].to_dict()  # the GAN sweeps' results.json record their scale unchanged
+
+
+def test_point_labels_are_those_of_before_the_shared_scale():
+    """Point keys hash the budget, the loss options and the precision: the committed results must be found again."""
+    ident = {"name": "mnist", "sha256": "abc"}
+    want = {("smoke", "float32", "ie"): "mnist-small-ie-f128-s1-c2f1f3aece",
+            ("smoke", "float32", "center"): "mnist-small-center-f128-s1-1294e6efee",
+            ("full", "float32", "softmax"): "mnist-small-softmax-f128-s1-57fbeea4d3",
+            ("full", "mixed_bfloat16", "ie"): "mnist-small-ie-f128-s1-af01e96a32",
+            ("test", "float32", "center"): "mnist-small-center-f128-s1-357530294e"}
+    for (scale, precision, loss), label in want.items():
+        _, ctx = _context(f"--scale={scale}", f"--precision={precision}")
+        assert ie.point_label(ie.point_config(ctx, "mnist", "small", loss, 1, 128, ident)) == label
+
+
+def test_script_uses_the_shared_context_and_flags():
+    from absl import flags
+
+    fv, ctx = _context("--scale=smoke")
+    assert not {"metric", "inception_path", "dataset", "shard"} & set(fv)  # meaningless here: not defined
+    assert ctx.seeds == (0, 1) and ctx.scale.name == "smoke" and ctx.metric == "test_accuracy"
+    assert ctx.dataset == "mnist+fashion_mnist+cifar10" and ctx.extra["nets"] == ("small", "medium", "large")
+    _, ctx = _context("--scale=full", "--seeds=4", "--datasets=digits,mnist")
+    assert ctx.seeds == (4,) and ctx.dataset == "digits+mnist" and ctx.scale.ie.epochs == 20.0
+    for bad in ("--metric=classifier", "--shard=0/2", "--dataset=mnist"):
+        with pytest.raises(flags.UnrecognizedFlagError):
+            _context(bad)
+    from mgan.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--losses must be distinct"):
+        _context("--losses=ie,ie")
+
+
 def _run_script(tmp_path, *extra):
-    script = load_script("ie_loss_classification")
+    from mgan.experiments import cli
+
     argv = ["ie", "--scale=test", "--datasets=digits", "--nets=small", f"--out={tmp_path / 'out'}",
             f"--runs_dir={tmp_path / 'runs'}", *extra]
-    return script.run_argv(argv)
+    return cli.run_argv(load_script("ie_loss_classification"), argv)
 
 
 @pytest.mark.slow
@@ -291,3 +350,15 @@ def test_script_rejects_bad_flags_without_a_traceback(tmp_path):
     assert proc.returncode == 1
     assert "--nets must be distinct values from small, medium, large" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_help_lists_the_script_flags_and_its_shared_flags():
+    proc = subprocess.run([sys.executable, os.path.join(REPO, "reproduce", "ie_loss_classification.py"), "--help"],
+                          capture_output=True, text=True, cwd=REPO, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    for flag in ("scale", "seeds", "data_dir", "out", "runs_dir", "precision", "datasets", "nets", "losses",
+                 "feature_dim", "ie_margin", "ie_bandwidth", "bn_recalibration_batches"):
+        assert f"--{flag}:" in proc.stdout, flag
+    assert "--metric:" not in proc.stdout and "--shard:" not in proc.stdout  # named by the docstring, not defined
+    assert "0,1 at smoke" in proc.stdout  # the default seeds are the IE budget's

@@ -5,6 +5,13 @@ A reproduce script is a module with a docstring, ``PAPER_DATASET`` (the data set
 ``ctx.extra``). Its ``__main__`` block calls ``cli.main(sys.modules[__name__])``. Tests call :func:`run_argv`, which
 parses into a fresh ``FlagValues`` and raises instead of exiting.
 
+An experiment that is not a GAN sweep (the IE-loss classification, :mod:`mgan.experiments.ie`) uses the same entry
+point and :class:`Context` through optional hooks of its script: ``run(ctx) -> results`` instead of ``declare``;
+``context(ctx) -> Context``, which checks the script's own flag values (``ConfigError``) and completes the context;
+``BUDGET``, the field of the scale it runs on (``"ie"``: :class:`mgan.experiments.scales.IEBudget`, whose seeds are
+then the default ``--seeds``); ``SHARED_FLAGS``, the shared flags it uses (default all; :data:`CORE_FLAGS` at least),
+so that a flag meaning nothing to it is not defined rather than silently ignored.
+
 Shared flags: ``--scale`` (full | smoke), ``--seeds``, ``--data_dir``, ``--inception_path``, ``--metric``
 (inception | classifier; default inception at full scale, classifier at smoke scale), ``--out`` (default
 ``results/<script name>``), ``--dataset`` (run on a substitute; outputs then name it "substitute for <paper's data
@@ -26,6 +33,9 @@ from mgan.experiments import scales
 from mgan.experiments import runs as runs_lib
 
 METRIC_CHOICES = ["inception", "classifier"]
+SHARED_FLAGS = ("scale", "seeds", "data_dir", "inception_path", "metric", "out", "dataset", "runs_dir", "shard",
+                "precision")
+CORE_FLAGS = ("scale", "seeds", "data_dir", "out", "runs_dir", "precision")  # every script has these
 
 
 @dataclass
@@ -80,37 +90,48 @@ class Context:
                 "precision": self.precision, "extra": self.extra, "command": self.command}
 
 
-def define_flags(fv, script, paper_dataset):
+def define_flags(fv, script, paper_dataset, names=SHARED_FLAGS, budget=None):
+    """Define the shared flags ``names`` (:data:`CORE_FLAGS` and any of the others) on ``fv``; ``budget``: the field
+    of the scale the script runs on (its seeds are the default ``--seeds``)."""
+    if not set(CORE_FLAGS) <= set(names) <= set(SHARED_FLAGS):
+        raise ValueError(f"shared flags {names} must include {CORE_FLAGS} and be among {SHARED_FLAGS}")
     public = ", ".join(scales.PUBLIC_SCALES)
     flags.DEFINE_string("scale", "full", f"experiment scale: {public}. full = the paper's protocol (GPU); smoke = "
                         f"tiny budgets on a CPU (pipeline check). See mgan.experiments.scales.", flag_values=fv)
     flags.register_validator("scale", lambda v: v in scales.SCALES,
                              message=f"--scale must be one of: {public}", flag_values=fv)
-    flags.DEFINE_list("seeds", None, "training seeds, comma separated (default: 0,1,2 at full scale, 0 at smoke)",
-                      flag_values=fv)
+    default_seeds = ", ".join(f"{','.join(map(str, scales.SCALES[k].budget(budget).seeds))} at "
+                              f"{k}{' scale' if k == 'full' else ''}" for k in scales.PUBLIC_SCALES)
+    flags.DEFINE_list("seeds", None, f"training seeds, comma separated (default: {default_seeds})", flag_values=fv)
     flags.register_validator("seeds", lambda v: v is None or (len(v) > 0 and all(s.strip().isdigit() for s in v)),
                              message="--seeds must be a comma-separated list of non-negative integers, e.g. 0,1,2",
                              flag_values=fv)
     flags.DEFINE_string("data_dir", None, "directory of the data set npz files (else $MGAN_DATA_DIR, then TFDS)",
                         flag_values=fv)
-    flags.DEFINE_string("inception_path", None, "local directory of the TF-Hub module tfgan/eval/inception/1 (else "
-                        "$MGAN_INCEPTION_PATH, else TF-Hub)", flag_values=fv)
-    flags.DEFINE_enum("metric", None, METRIC_CHOICES, "inception: IS/FID (METHODS §10); classifier: the offline "
-                      "classifier score / FD, never called IS or FID (default: inception at full scale, classifier "
-                      "at smoke scale)", flag_values=fv)
+    if "inception_path" in names:
+        flags.DEFINE_string("inception_path", None, "local directory of the TF-Hub module tfgan/eval/inception/1 "
+                            "(else $MGAN_INCEPTION_PATH, else TF-Hub)", flag_values=fv)
+    if "metric" in names:
+        flags.DEFINE_enum("metric", None, METRIC_CHOICES, "inception: IS/FID (METHODS §10); classifier: the offline "
+                          "classifier score / FD, never called IS or FID (default: inception at full scale, "
+                          "classifier at smoke scale)", flag_values=fv)
     flags.DEFINE_string("out", None, f"output directory (default results/{script} at the repository root)",
                         flag_values=fv)
-    choices = labelled_image_datasets() + ([paper_dataset] if paper_dataset not in labelled_image_datasets() else [])
-    flags.DEFINE_enum("dataset", None, choices,
-                      f"data set to run on (default: the paper's, {paper_dataset}); any other is recorded as a "
-                      f"substitute for {paper_dataset}", flag_values=fv)
+    if "dataset" in names:
+        choices = labelled_image_datasets() + (
+            [paper_dataset] if paper_dataset not in labelled_image_datasets() else [])
+        flags.DEFINE_enum("dataset", None, choices,
+                          f"data set to run on (default: the paper's, {paper_dataset}); any other is recorded as a "
+                          f"substitute for {paper_dataset}", flag_values=fv)
     flags.DEFINE_string("runs_dir", None, "run store shared by all scripts (default runs/ at the repository root)",
                         flag_values=fv)
-    flags.DEFINE_string("shard", None, "i/n: run only every n-th point from the i-th (0 <= i < n), so n workers "
-                        "sharing --runs_dir and --out split the sweep; then run once without --shard to write the "
-                        "table and figures", flag_values=fv)
-    flags.register_validator("shard", lambda v: v is None or parse_shard(v) is not None,
-                             message="--shard must be i/n with integers 0 <= i < n, e.g. --shard=0/2", flag_values=fv)
+    if "shard" in names:
+        flags.DEFINE_string("shard", None, "i/n: run only every n-th point from the i-th (0 <= i < n), so n workers "
+                            "sharing --runs_dir and --out split the sweep; then run once without --shard to write "
+                            "the table and figures", flag_values=fv)
+        flags.register_validator("shard", lambda v: v is None or parse_shard(v) is not None,
+                                 message="--shard must be i/n with integers 0 <= i < n, e.g. --shard=0/2",
+                                 flag_values=fv)
     flags.DEFINE_enum("precision", "float32", list(PRECISIONS), "numeric precision of every run the script trains: "
                       "float32 (the papers') | mixed_bfloat16 (networks compute in bfloat16; variables, optimizer "
                       "state, losses and metrics float32; mgan.nets.precision). Runs of each precision have their "
@@ -133,15 +154,21 @@ def parse_shard(text):
     return (i, n) if 0 <= i < n else None
 
 
-def context_from_flags(fv, script, paper_dataset, extra_names=(), argv=None):
+def _value(fv, name):
+    """The value of a shared flag the script may leave out (``SHARED_FLAGS`` of the script); None when it did."""
+    return fv[name].value if name in fv else None
+
+
+def context_from_flags(fv, script, paper_dataset, extra_names=(), argv=None, budget=None):
     scale = scales.get_scale(fv.scale)
-    seeds = tuple(int(s) for s in fv.seeds) if fv.seeds else scale.seeds
-    return Context(script=script, scale=scale, seeds=seeds, metric=fv.metric or scale.default_metric,
-                   dataset=fv.dataset or paper_dataset, paper_dataset=paper_dataset, data_dir=fv.data_dir,
-                   inception_path=fv.inception_path,
+    seeds = tuple(int(s) for s in fv.seeds) if fv.seeds else scale.budget(budget).seeds
+    shard = _value(fv, "shard")
+    return Context(script=script, scale=scale, seeds=seeds, metric=_value(fv, "metric") or scale.default_metric,
+                   dataset=_value(fv, "dataset") or paper_dataset, paper_dataset=paper_dataset, data_dir=fv.data_dir,
+                   inception_path=_value(fv, "inception_path"),
                    out=os.path.abspath(fv.out or os.path.join(runs_lib.REPO_ROOT, "results", script)),
                    runs_dir=os.path.abspath(fv.runs_dir or runs_lib.DEFAULT_RUNS_DIR),
-                   extra={k: fv[k].value for k in extra_names}, shard=parse_shard(fv.shard) if fv.shard else None,
+                   extra={k: fv[k].value for k in extra_names}, shard=parse_shard(shard) if shard else None,
                    precision=fv.precision,
                    command=" ".join(["python", f"reproduce/{script}.py"] + list(argv if argv is not None
                                                                                 else sys.argv[1:])))
@@ -151,13 +178,36 @@ def _script_name(module):
     return os.path.splitext(os.path.basename(module.__file__))[0]
 
 
+def _shared_names(module):
+    return getattr(module, "SHARED_FLAGS", SHARED_FLAGS)
+
+
+def _budget(module):
+    return getattr(module, "BUDGET", None)
+
+
 def _setup(module, fv):
     script = _script_name(module)
-    define_flags(fv, script, module.PAPER_DATASET)
+    define_flags(fv, script, module.PAPER_DATASET, _shared_names(module), _budget(module))
     before = set(fv)
     if hasattr(module, "define_flags"):
         module.define_flags(fv)
     return script, sorted(set(fv) - before)
+
+
+def complete_context(module, ctx):
+    """``ctx`` completed by the script's ``context`` hook, if it has one (which may raise ConfigError for its own
+    flags)."""
+    return module.context(ctx) if hasattr(module, "context") else ctx
+
+
+def run_experiment(module, ctx):
+    """The script's experiment: its own ``run(ctx)``, else the sweep of ``declare(ctx)``. Returns the results."""
+    if hasattr(module, "run"):
+        return module.run(ctx)
+    from mgan.experiments import sweep
+
+    return sweep.run(module.declare(ctx), ctx)
 
 
 def run_argv(module, argv):
@@ -165,10 +215,9 @@ def run_argv(module, argv):
     fv = flags.FlagValues()
     script, extra = _setup(module, fv)
     fv(list(argv))
-    ctx = context_from_flags(fv, script, module.PAPER_DATASET, extra, argv=list(argv[1:]))
-    from mgan.experiments import sweep
-
-    return sweep.run(module.declare(ctx), ctx)
+    ctx = context_from_flags(fv, script, module.PAPER_DATASET, extra, argv=list(argv[1:]),
+                             budget=_budget(module))
+    return run_experiment(module, complete_context(module, ctx))
 
 
 def _hint(ctx):
@@ -186,19 +235,18 @@ def main(module):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     script, extra = _setup(module, flags.FLAGS)
     main_module = sys.argv[0] if sys.argv and sys.argv[0] else module.__name__
-    for name in ["scale", "seeds", "data_dir", "inception_path", "metric", "out", "dataset", "runs_dir",
-                 "shard", "precision"] + extra:
+    for name in list(_shared_names(module)) + extra:
         flags.FLAGS.register_key_flag_for_module(main_module, flags.FLAGS[name])  # listed by --help
 
     def _main(argv):
         if len(argv) > 1:
             raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-        ctx = context_from_flags(flags.FLAGS, script, module.PAPER_DATASET, extra)
+        ctx = context_from_flags(flags.FLAGS, script, module.PAPER_DATASET, extra,
+                                 budget=_budget(module))
         logging.set_verbosity(logging.WARNING)  # TF's checkpoint saver logs at INFO on every save
         from mgan.errors import report_user_errors
 
-        return report_user_errors(lambda: _run_sweep(module, ctx), ctx.out,
-                                  lambda: _resume_hint(ctx))
+        return report_user_errors(lambda: _run_sweep(module, ctx), ctx.out, lambda: _resume_hint(ctx))
 
     from mgan import command
 
@@ -213,15 +261,15 @@ def _resume_hint(ctx):
 
 
 def _run_sweep(module, ctx):
-    """Run the script's experiment; exit code 1 (with the how-to) when the data or the Inception network is missing
-    (mgan.errors: the one exit code scheme of every command)."""
+    """Complete the context and run the script's experiment; exit code 1 (with the how-to) when the data or the
+    Inception network is missing (mgan.errors: the one exit code scheme of every command)."""
     from mgan.data import DataUnavailableError
     from mgan.errors import EXIT_OK, EXIT_USER_ERROR
-    from mgan.experiments import sweep
     from mgan.metrics.inception import InceptionUnavailableError
 
+    ctx = complete_context(module, ctx)
     try:
-        sweep.run(module.declare(ctx), ctx)
+        run_experiment(module, ctx)
     except InceptionUnavailableError as e:
         print(f"error: {e}\n(or run with --metric=classifier: the offline classifier score / FD, reported under "
               f"that name and never as IS or FID)", file=sys.stderr)

@@ -7,10 +7,14 @@ checkpoints live in the run store (``<runs_dir>/ie_classification/<label>/``, re
 centers, BN statistics and optimizer state at every Keras epoch of ``checkpoint_every`` steps, and the batch stream
 restarts at the checkpoint's step) and its result in ``<out>/points/<label>.json`` (written atomically; a finished
 point is never retrained). The table and figure are rebuilt from the points of this invocation.
+
+An invocation is the shared :class:`mgan.experiments.cli.Context`: its budget is ``ctx.scale.ie``
+(:class:`mgan.experiments.scales.IEBudget`), ``ctx.dataset`` the data sets joined by "+", ``ctx.metric``
+"test_accuracy", and ``ctx.extra`` holds the script's flag values: ``datasets``, ``nets``, ``losses`` (tuples),
+``feature_dim`` and the loss and scoring options (:data:`OPTIONS`).
 """
 import os
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,60 +28,16 @@ from mgan.records.checksums import key_hash
 from mgan.training import lock as run_lock
 
 DATASETS = ("mnist", "fashion_mnist", "cifar10")
+METRIC = "test_accuracy"  # ctx.metric (recorded in protocol.json)
+LR = 1e-3  # Adam's learning rate (a placeholder, METHODS §7.2)
+# The loss and scoring options among the script's flags (ctx.extra), in the order results.json lists them.
+OPTIONS = ("ie_margin", "ie_projection", "ie_bandwidth", "ie_weight", "ie_centers", "center_weight", "center_rate",
+           "bn_recalibration_batches")
 
 
-@dataclass(frozen=True)
-class IEScale:
-    name: str
-    description: str
-    width: float  # channel multiplier on METHODS §7.2's widths
-    steps: int  # optimizer steps per run (0: `epochs` over the training split)
-    epochs: float
-    batch_size: int
-    seeds: tuple
-    checkpoint_every: int  # steps per Keras epoch; a checkpoint at each
-    hidden: bool = False
-
-    def total_steps(self, n_train):
-        steps = self.steps or int(round(self.epochs * (n_train // self.batch_size)))
-        return max(self.checkpoint_every, steps - steps % self.checkpoint_every)
-
-
-SCALES = {
-    "full": IEScale("full", "METHODS §7.2's networks (placeholders: Adam 1e-3, batch 128, 20 epochs), 3 seeds",
-                    width=1.0, steps=0, epochs=20.0, batch_size=128, seeds=(0, 1, 2), checkpoint_every=500),
-    "smoke": IEScale("smoke", "width 0.25 of METHODS §7.2's networks, 300 steps of batch 128 (0.64 epoch of MNIST, "
-                              "0.77 of CIFAR-10), 2 seeds", width=0.25, steps=300, epochs=0, batch_size=128,
-                     seeds=(0, 1), checkpoint_every=100),
-    "test": IEScale("test", "pipeline check only", width=0.0625, steps=4, epochs=0, batch_size=16, seeds=(0,),
-                    checkpoint_every=2, hidden=True),
-}
-
-
-@dataclass
-class IEContext:
-    """One invocation (duck-types what :mod:`mgan.experiments.published` needs)."""
-    scale: IEScale
-    datasets: tuple
-    nets: tuple
-    losses: tuple
-    seeds: tuple
-    feature_dim: int
-    options: dict  # loss options: ie_margin, ie_projection, ie_bandwidth, ie_weight, ie_centers, center_weight, ...
-    out: str
-    runs_dir: str
-    data_dir: str = None
-    command: str = ""
-    lr: float = 1e-3
-    precision: str = "float32"  # mgan.nets.precision: float32 | mixed_bfloat16 (the classifier computes in bfloat16)
-    script: str = "ie_loss_classification"
-    metric: str = "test_accuracy"
-    inception_path: str = None
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def dataset(self):
-        return "+".join(self.datasets)
+def options_of(ctx):
+    """The loss and scoring options of this invocation: ``{name: value}`` of :data:`OPTIONS`."""
+    return {k: ctx.extra[k] for k in OPTIONS}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -95,10 +55,11 @@ def loss_options(loss, options):
 
 
 def point_config(ctx, dataset, net, loss, seed, feature_dim, data_identity):
+    budget = ctx.scale.ie
     return {"dataset": dataset, "net": net, "loss": loss, "seed": int(seed), "feature_dim": int(feature_dim),
-            "width": ctx.scale.width, "batch_size": ctx.scale.batch_size, "lr": ctx.lr,
-            "steps": ctx.scale.steps, "epochs": ctx.scale.epochs, "checkpoint_every": ctx.scale.checkpoint_every,
-            "loss_options": loss_options(loss, ctx.options), "data": data_identity,
+            "width": budget.width, "batch_size": budget.batch_size, "lr": LR,
+            "steps": budget.steps, "epochs": budget.epochs, "checkpoint_every": budget.checkpoint_every,
+            "loss_options": loss_options(loss, options_of(ctx)), "data": data_identity,
             **({"precision": ctx.precision} if ctx.precision != "float32" else {})}  # float32 labels unchanged
 
 
@@ -127,14 +88,15 @@ def feature_statistics(features, labels):
 def jobs_of(ctx):
     """(dataset, net, loss, seed, feature_dim) of every point: one 2-D run per loss on MNIST (the feature plot; first
     seed; when MNIST is among the data sets), then the accuracy grid."""
-    grid = [(d, n, l, s, ctx.feature_dim) for d in ctx.datasets for n in ctx.nets for s in ctx.seeds
-            for l in ctx.losses]
-    plot = [(PLOT_DATASET, PLOT_NET, l, ctx.seeds[0], PLOT_FEATURE_DIM) for l in ctx.losses]
-    return (plot if PLOT_DATASET in ctx.datasets else []) + grid
+    x = ctx.extra
+    grid = [(d, n, l, s, x["feature_dim"]) for d in x["datasets"] for n in x["nets"] for s in ctx.seeds
+            for l in x["losses"]]
+    plot = [(PLOT_DATASET, PLOT_NET, l, ctx.seeds[0], PLOT_FEATURE_DIM) for l in x["losses"]]
+    return (plot if PLOT_DATASET in x["datasets"] else []) + grid
 
 
 def _scoring(ctx):
-    return {"bn_recalibration_batches": int(ctx.options.get("bn_recalibration_batches", 0))}
+    return {"bn_recalibration_batches": int(ctx.extra.get("bn_recalibration_batches", 0))}
 
 
 def _point(ctx, job, data, index, total):
@@ -153,7 +115,7 @@ def _point(ctx, job, data, index, total):
     directory = os.path.join(ctx.runs_dir, "ie_classification", label)
     os.makedirs(directory, exist_ok=True)
     with run_lock.hold(directory, what="run"):
-        total_steps = ctx.scale.total_steps(data.train.n)
+        total_steps = ctx.scale.ie.total_steps(data.train.n)
         print(f"[{index}/{total}] {label}: {total_steps} steps", flush=True)
         model, facts = ie_points.train_point(cfg, data, directory, total_steps, verbose=ctx.extra.get("verbose", 2))
         rec = {"label": label, "config": cfg, "total_steps": total_steps, "test": data.test, **facts,
@@ -184,11 +146,13 @@ def run(ctx):
             cache[job[0]] = ie_points.load_split(job[0], ctx.data_dir)
         records.append(_point(ctx, job, cache[job[0]], i, len(jobs)))
     bad = [r["label"] for r in records if r.get("status") != "done"]
+    x = ctx.extra
     results = {"title": "IE loss classification (reconstructed loss, METHODS §7, D15)",
-               "scale": {"name": ctx.scale.name, "description": ctx.scale.description, **_scale_facts(ctx.scale)},
-               "protocol": {"metric": "test accuracy (top-1) of the trained classifier", "datasets": list(ctx.datasets),
-                            "nets": list(ctx.nets), "losses": list(ctx.losses), "seeds": list(ctx.seeds),
-                            "feature_dim": ctx.feature_dim, "options": ctx.options, "optimizer": f"Adam {ctx.lr:g}",
+               "scale": {"name": ctx.scale.name, "description": ctx.scale.ie.description,
+                         **_scale_facts(ctx.scale.ie)},
+               "protocol": {"metric": "test accuracy (top-1) of the trained classifier",
+                            "datasets": list(x["datasets"]), "nets": list(x["nets"]), "losses": list(x["losses"]), "seeds": list(ctx.seeds),
+                            "feature_dim": x["feature_dim"], "options": options_of(ctx), "optimizer": f"Adam {LR:g}",
                             "bn_statistics": _bn_note(ctx),
                             "precision": ctx.precision},
                "abstract_claim": ABSTRACT_CLAIM, "command": ctx.command, "git_commit": provenance.git_commit(),
@@ -210,6 +174,6 @@ def _bn_note(ctx):
             f"accuracy with Keras' moving averages is recorded per point as test_accuracy_moving_bn")
 
 
-def _scale_facts(scale):
-    return {"width": scale.width, "steps": scale.steps, "epochs": scale.epochs, "batch_size": scale.batch_size,
-            "checkpoint_every": scale.checkpoint_every}
+def _scale_facts(budget):
+    return {"width": budget.width, "steps": budget.steps, "epochs": budget.epochs, "batch_size": budget.batch_size,
+            "checkpoint_every": budget.checkpoint_every}

@@ -1,4 +1,5 @@
-"""table.md and the 2-D feature figure of the IE-loss experiment, from its results (pure of training)."""
+"""table.md and the 2-D feature figure of the IE-loss experiment, from its results (pure of training); ``ctx`` is
+the shared Context of :mod:`mgan.experiments.ie.classification` (the grid in ``ctx.extra``)."""
 import json
 import os
 
@@ -14,11 +15,12 @@ PLOT_DATASET, PLOT_NET, PLOT_FEATURE_DIM = "mnist", "small", 2  # the 2-D featur
 
 
 def accuracy_cells(records, ctx):
-    """{(dataset, net, loss): (mean, std, n)} over the seeds of the accuracy grid (feature dim = ctx.feature_dim)."""
+    """{(dataset, net, loss): (mean, std, n)} over the seeds of the accuracy grid (its feature dimension,
+    ctx.extra["feature_dim"])."""
     cells = {}
     for r in records:
         c = r["config"]
-        if r.get("status") == "done" and c["feature_dim"] == ctx.feature_dim:
+        if r.get("status") == "done" and c["feature_dim"] == ctx.extra["feature_dim"]:
             cells.setdefault((c["dataset"], c["net"], c["loss"]), []).append(r["test_accuracy"])
     return {k: (float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else float("nan"), len(v))
             for k, v in cells.items()}
@@ -44,11 +46,12 @@ def _verdict(cells, key, losses):
 
 
 def accuracy_table(ctx, cells):
-    head = ["data set", "net"] + [LOSS_TITLES[l] for l in ctx.losses] + ["IE above the best other? (Δ points)"]
+    losses = ctx.extra["losses"]
+    head = ["data set", "net"] + [LOSS_TITLES[l] for l in losses] + ["IE above the best other? (Δ points)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for d in ctx.datasets:
-        for n in ctx.nets:
-            row = [d, n] + [_cell(cells.get((d, n, l))) for l in ctx.losses] + [_verdict(cells, (d, n), ctx.losses)]
+    for d in ctx.extra["datasets"]:
+        for n in ctx.extra["nets"]:
+            row = [d, n] + [_cell(cells.get((d, n, l))) for l in losses] + [_verdict(cells, (d, n), losses)]
             lines.append("| " + " | ".join(row) + " |")
     return lines
 
@@ -63,11 +66,12 @@ def feature_table(ctx, records):
         s = r["feature_stats"]
         lines.append(f"| {r['config']['dataset']} {r['config']['net']} 2-D, seed {r['config']['seed']} | "
                      f"{LOSS_TITLES[r['config']['loss']]} | {s['intra']:.3f} | {s['inter']:.3f} | {s['ratio']:.3f} |")
-    for l in ctx.losses:
+    feature_dim = ctx.extra["feature_dim"]
+    for l in ctx.extra["losses"]:
         ratios = [r["feature_stats"]["ratio"] for r in records if r.get("status") == "done"
-                  and r["config"]["loss"] == l and r["config"]["feature_dim"] == ctx.feature_dim]
+                  and r["config"]["loss"] == l and r["config"]["feature_dim"] == feature_dim]
         if ratios:
-            lines.append(f"| every grid run ({len(ratios)}), {ctx.feature_dim}-D, mean | {LOSS_TITLES[l]} | | | "
+            lines.append(f"| every grid run ({len(ratios)}), {feature_dim}-D, mean | {LOSS_TITLES[l]} | | | "
                          f"{np.mean(ratios):.3f} |")
     return lines
 
@@ -88,7 +92,7 @@ def render_markdown(ctx, results):
     length = f"{s['steps']} steps" if s["steps"] else f"{s['epochs']:g} epochs"
     lines = [f"# {results['title']}", "",
              f"**Scale: {s['name']}** ({s['description']}): width {s['width']:g}, {length} of batch {s['batch_size']}, "
-             f"Adam {ctx.lr:g}, {ctx.precision}, seeds {', '.join(map(str, ctx.seeds))}. "
+             f"{results['protocol']['optimizer']}, {ctx.precision}, seeds {', '.join(map(str, ctx.seeds))}. "
              + (f"{s['name'].capitalize()} budgets: not a reproduction. " if s["name"] != "full" else ""),
              "",
              "The IE paper survives as an abstract only: the loss, its projection, margin, weight and centers, the "
@@ -97,8 +101,8 @@ def render_markdown(ctx, results):
              f"Test accuracy (%, top-1 on the test split; mean ± sample std over seeds). BN statistics: "
              f"{results['protocol']['bn_statistics']}.{_moving_note(results['points'])}", ""]
     lines += accuracy_table(ctx, cells)
-    lines += ["", f"Loss options: {json.dumps(ctx.options, sort_keys=True)}; feature dimension "
-                  f"{ctx.feature_dim}.", "",
+    lines += ["", f"Loss options: {json.dumps(results['protocol']['options'], sort_keys=True)}; feature dimension "
+                  f"{ctx.extra['feature_dim']}.", "",
               f"Feature statistics on the test split ({FIGURE} shows the 2-D runs):", ""]
     lines += feature_table(ctx, results["points"])
     lines += ["", f"Command: `{ctx.command}`", ""]
