@@ -1,7 +1,7 @@
 """Train small MNIST CNN (2 conv layers, 2 epochs, train split) -> clf.keras; or evaluate gen arrays."""
 import sys, os, numpy as np, tensorflow as tf
 tf.keras.utils.set_random_seed(0)
-d = np.load(os.path.join(os.environ.get("MGAN_DATA_DIR", "../shared/data"), "mnist.npz"))
+d = np.load(os.path.join(os.environ.get("MGAN_DATA_DIR") or sys.exit("set MGAN_DATA_DIR to the directory holding mnist.npz"), "mnist.npz"))
 prep = lambda x: x.astype(np.float32)[..., None] / 127.5 - 1.0
 path = "clf.keras"
 if not os.path.exists(path):

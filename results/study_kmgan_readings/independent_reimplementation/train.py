@@ -1,7 +1,8 @@
 """Independent minimal KM-GAN re-implementation (METHODS.md §6 spec), plain TF2.
 Usage: python train.py --variant {base,dmgan,plain} --iters 1300 --out DIR
 """
-import argparse, os, time, json
+import argparse
+import sys, os, time, json
 import numpy as np
 import tensorflow as tf
 from sklearn.cluster import kmeans_plusplus
@@ -22,7 +23,7 @@ tf.keras.utils.set_random_seed(a.seed)
 rng = np.random.default_rng(a.seed)
 
 K, FD, ZD, B, SIG, LR = 10, 500, 100, 64, 0.5, 2e-4
-d = np.load(os.path.join(os.environ.get("MGAN_DATA_DIR", "../shared/data"), "mnist.npz"))
+d = np.load(os.path.join(os.environ.get("MGAN_DATA_DIR") or sys.exit("set MGAN_DATA_DIR to the directory holding mnist.npz"), "mnist.npz"))
 X = np.concatenate([d["x_train"], d["x_test"]]).astype(np.float32)[..., None] / 127.5 - 1.0
 print("data", X.shape, X.min(), X.max())
 
