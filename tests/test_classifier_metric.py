@@ -135,13 +135,13 @@ def test_evaluate_cli_missing_inception_fails_with_howto(tmp_path, capsys, evalu
 def test_evaluate_cli_bad_flags_fail_fast_with_choices(tmp_path):
     env = dict(os.environ, PYTHONPATH=REPO)
     r = subprocess.run([sys.executable, "-m", "mgan.evaluate", "--npz=x.npz", "--metric=bogus"], cwd=str(tmp_path),
-                       env=env, capture_output=True, text=True, timeout=120)
+                       env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode != 0 and "inception" in r.stderr and "classifier" in r.stderr and "bogus" in r.stderr
     r = subprocess.run([sys.executable, "-m", "mgan.evaluate", "--npz=x.npz", "--metric=classifier"],
-                       cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=120)
+                       cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode != 0 and "--dataset" in r.stderr
     r = subprocess.run([sys.executable, "-m", "mgan.evaluate", "--metric=inception", "--dataset=cifar10"],
-                       cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=120)
+                       cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode != 0 and "--npz" in r.stderr
 
 

@@ -164,10 +164,10 @@ def test_cli_resume_after_sigkill_equals_uninterrupted(tmp_path):
 @pytest.mark.slow
 def test_cli_rejects_unknown_values(tmp_path):
     r = subprocess.run([sys.executable, "-m", "mgan.train", "--model=nogan", f"--out={tmp_path}"],
-                       capture_output=True, text=True, timeout=120)
+                       capture_output=True, text=True, timeout=300)
     assert r.returncode != 0 and "dmgan" in r.stderr and "wadmgan" in r.stderr
     r = subprocess.run([sys.executable, "-m", "mgan.train", "--label_mode=x", f"--out={tmp_path}"],
-                       capture_output=True, text=True, timeout=120)
+                       capture_output=True, text=True, timeout=300)
     assert r.returncode != 0 and "conditional" in r.stderr
 
 
