@@ -119,3 +119,35 @@ def test_contracts_is_the_module_map():
         assert attr is None or attr in _top_level_names(modules[module]), f"docs/CONTRACTS.md names {name}"
     for path in re.findall(r"`(mgan/[\w/]+\.py)", text):
         assert os.path.isfile(os.path.join(REPO, path)), path
+
+
+def _markdown_files():
+    """The repository's own Markdown files (not the virtual environment or build output)."""
+    out = []
+    for directory, dirs, files in os.walk(REPO):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and not d.endswith(".egg-info") and d != "__pycache__"]
+        out += [os.path.join(directory, f) for f in files if f.endswith(".md")]
+    return out
+
+
+def _broken_links(path):
+    """The relative links ``[text](target)`` of a Markdown file whose target (without #anchor) does not exist."""
+    import re
+
+    text = open(path, encoding="utf-8").read()
+    bad = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            continue  # a web address or an anchor in the same file
+        if not os.path.exists(os.path.join(os.path.dirname(path), target.split("#")[0])):
+            bad.append(target)
+    return bad
+
+
+def test_every_relative_link_of_the_docs_resolves_inside_the_repository(tmp_path):
+    files = _markdown_files()
+    assert os.path.join(REPO, "README.md") in files and len(files) > 5
+    assert {os.path.relpath(f, REPO): _broken_links(f) for f in files if _broken_links(f)} == {}
+    # the check finds a broken link and leaves web addresses and anchors alone
+    (tmp_path / "x.md").write_text("[a](missing.md) [b](https://example.org/y) [c](#top) [d](x.md#s)\n")
+    assert _broken_links(str(tmp_path / "x.md")) == ["missing.md"]
