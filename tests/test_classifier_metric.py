@@ -45,6 +45,7 @@ def test_digits_classifier_trains_caches_and_reports_accuracy(digits_net):
     assert info["settings"]["epochs"] == classifier.DEFAULT_SETTINGS["digits"]["epochs"]
 
 
+@pytest.mark.slow
 def test_cache_hit_reloads_without_retraining(digits_net, cache_root, monkeypatch):
     def boom(*a, **k):
         raise AssertionError("retrained despite a cache hit")
@@ -56,6 +57,7 @@ def test_cache_hit_reloads_without_retraining(digits_net, cache_root, monkeypatc
         np.testing.assert_array_equal(w1, w2)
 
 
+@pytest.mark.slow
 def test_training_is_deterministic_given_the_seed():
     a, info_a = classifier.train_classifier("digits", seed=3, train_limit=300, progress=False, epochs=2)
     b, info_b = classifier.train_classifier("digits", seed=3, train_limit=300, progress=False, epochs=2)

@@ -51,6 +51,7 @@ class Recorder(keras.callbacks.Callback):
         self.batch_logs.append(dict(logs))
 
 
+@pytest.mark.slow
 def test_fit_on_labelled_batches_gives_callbacks_the_metrics():
     model = make()
     rec = Recorder()
@@ -166,6 +167,7 @@ def test_full_model_checkpoint_callback(tmp_path):
     assert int(keras.saving.load_model(path).iteration.numpy()) == 4
 
 
+@pytest.mark.slow
 def test_learning_rate_schedule_reaches_both_training_optimizers():
     model = make()
     schedule = keras.callbacks.LearningRateScheduler(lambda epoch, lr: 1e-3 * 0.5 ** epoch)

@@ -116,6 +116,7 @@ def bf16_run(tmp_path_factory):
     return out, manifest
 
 
+@pytest.mark.slow
 def test_the_manifest_records_the_precision(bf16_run):
     out, manifest = bf16_run
     on_disk = json.loads((out / "manifest.json").read_text())

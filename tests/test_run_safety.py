@@ -59,6 +59,7 @@ def test_bad_flags_fail_before_anything_is_written(tmp_path, bad, needle):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_corrected_command_runs_after_a_rejected_one(tmp_path):
     out = tmp_path / "run"
     with pytest.raises(ConfigError):
@@ -428,6 +429,7 @@ def test_fit_rejects_bad_input_at_the_first_batch(case, needle):  # issue 24, ro
     assert int(model.iteration.numpy()) == 0  # nothing trained on the bad batch
 
 
+@pytest.mark.slow
 def test_second_fit_with_other_image_size_and_predict_labels_are_rejected():  # issue 24, row 4
     from mgan.errors import InputDataError
     from mgan.nets import latent
@@ -636,6 +638,7 @@ def test_nan_before_the_first_checkpoint_names_the_flag_and_no_resume(tmp_path):
     assert "re-run the same command" not in msg and "learning rate" not in msg
 
 
+@pytest.mark.slow
 def test_progress_without_a_tty_is_plain_lines(tmp_path, capsys):  # issue 24, row 12
     runner.train(cfg(tmp_path / "run", steps=4, log_every=2, progress=True))
     out = capsys.readouterr().out

@@ -88,6 +88,7 @@ def test_centers_and_optimizer_state_are_checkpointed(tmp_path):
     assert reader.get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE") == 2
 
 
+@pytest.mark.slow
 def test_changed_config_refuses_to_resume(tmp_path):
     runner.train(cfg(tmp_path / "d", steps=2))
     with pytest.raises(RunError, match="lam"):
