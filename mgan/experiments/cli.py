@@ -18,7 +18,8 @@ Shared flags: ``--scale`` (full | smoke), ``--seeds``, ``--data_dir``, ``--incep
 set>"), ``--runs_dir`` (the run store, default ``runs/`` at the repository root), ``--shard=i/n`` (this worker's
 share of the points, :func:`mgan.experiments.sweep.shard_jobs`), ``--precision`` (float32 | mixed_bfloat16, passed
 into every TrainConfig through :meth:`Context.config`). Bad values fail before anything runs, listing the
-choices; an ``--out`` holding another protocol's results is refused (:mod:`mgan.experiments.published`); a missing Inception network or data set fails with the how-to message of
+choices; an ``--out`` holding another protocol's results is refused (:mod:`mgan.experiments.published`); a missing
+Inception network or data set fails with the how-to message of
 ``mgan.metrics`` / ``mgan.data``.
 """
 import os
