@@ -355,7 +355,8 @@ def test_script_rejects_bad_flags_without_a_traceback(tmp_path):
 @pytest.mark.slow
 def test_help_lists_the_script_flags_and_its_shared_flags():
     proc = subprocess.run([sys.executable, os.path.join(REPO, "reproduce", "ie_loss_classification.py"), "--help"],
-                          capture_output=True, text=True, cwd=REPO, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+                          capture_output=True, text=True, cwd=REPO, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+                          timeout=300)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     for flag in ("scale", "seeds", "data_dir", "out", "runs_dir", "precision", "datasets", "nets", "losses",
                  "feature_dim", "ie_margin", "ie_bandwidth", "bn_recalibration_batches"):
