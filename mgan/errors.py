@@ -106,6 +106,8 @@ def check_output(path, overwrite, flag="--out"):
 
 
 _pending = []  # the signal numbers received inside handle_signals and not yet acted on
+_deferred = []  # those received inside signals_deferred, not yet raised
+_defer_depth = [0]  # how many signals_deferred blocks are open
 
 
 def _interrupt(signum):
@@ -115,17 +117,42 @@ def _interrupt(signum):
 
 def _raise_on_signal(signum, frame):
     _pending.append(signum)
+    if _defer_depth[0]:
+        _deferred.append(signum)  # raised where it is safe: the block's end or raise_pending_signal
+        return
     raise _interrupt(signum)
 
 
 def raise_pending_signal():
-    """Raise again a Ctrl-C or SIGTERM received inside :func:`handle_signals` whose exception was swallowed.
+    """Raise a Ctrl-C or SIGTERM received inside :func:`handle_signals` and not acted on: one deferred by
+    :func:`signals_deferred`, or one whose exception was swallowed.
 
     Python runs a signal handler wherever the main thread is; when that is a ``__del__`` or a library's
     ``except BaseException``, the exception is printed ("Exception ignored in ...") or dropped and the command would
     go on. A training run calls this after every iteration (``callbacks.SignalStop``), so it stops there instead."""
     if _pending:
+        del _deferred[:]  # acted on here
         raise _interrupt(_pending[-1])
+
+
+@contextlib.contextmanager
+def signals_deferred():
+    """Inside the block a Ctrl-C or SIGTERM is recorded, not raised; it is raised when the block ends (or earlier by
+    :func:`raise_pending_signal`).
+
+    For code that an exception must not cut at an arbitrary bytecode: an exception raised inside TensorFlow's own
+    context managers (e.g. the device scope of a checkpoint save) can be replaced by "RuntimeError: Exiting device
+    scope without proper scope nesting". A training run defers signals for its ``fit`` (stopping after the iteration,
+    ``callbacks.SignalStop``) and for each checkpoint write."""
+    _defer_depth[0] += 1
+    try:
+        yield
+    finally:
+        _defer_depth[0] -= 1
+    if _deferred:
+        signum = _deferred[-1]
+        del _deferred[:]
+        raise _interrupt(signum)
 
 
 @contextlib.contextmanager
@@ -136,14 +163,14 @@ def handle_signals():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    del _pending[:]
+    del _pending[:], _deferred[:]
     previous = {s: signal.signal(s, _raise_on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-        del _pending[:]
+        del _pending[:], _deferred[:]
 
 
 def describe_os_error(e, what="", resume_hint=""):

@@ -510,6 +510,50 @@ def test_a_signal_whose_exception_was_swallowed_stops_the_run_after_the_iteratio
     assert [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)] == before  # the handlers are restored
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_during_a_checkpoint_write_lets_the_write_finish_then_stops(tmp_path, sig):
+    """A signal raised inside TF's checkpoint save surfaced in CI as "RuntimeError: Exiting device scope without
+    proper scope nesting" (exit 1, a traceback). Inside the run's fit and each save it is deferred: the save of step 4
+    completes, and the run stops there."""
+    from mgan.errors import RunInterrupted, handle_signals
+
+    real_save, saves = tf.train.CheckpointManager.save, []
+
+    def save(self, *args, **kwargs):
+        saves.append(kwargs.get("checkpoint_number"))
+        os.kill(os.getpid(), sig)  # arrives inside the write
+        return real_save(self, *args, **kwargs)
+
+    out = tmp_path / "run"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tf.train.CheckpointManager, "save", save)
+        with handle_signals(), pytest.raises(RunInterrupted) as ei:
+            runner.train(cfg(out, steps=8, checkpoint_every=4))
+    assert saves == [4]  # one write, not cut; nothing left to save on the interrupt
+    assert str(ei.value).startswith("interrupted at step 4; the newest checkpoint is step 4;")
+    assert ei.value.exit_code == (143 if sig == signal.SIGTERM else 130)
+
+
+def test_signals_deferred_raises_at_the_end_of_the_block_once():
+    from mgan import errors
+
+    with errors.handle_signals():
+        reached = []
+        with pytest.raises(errors.Terminated):
+            with errors.signals_deferred():
+                with errors.signals_deferred():  # nested: the inner end raises
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    time.sleep(0.01)
+                    reached.append("inner")
+                reached.append("outer")
+        assert reached == ["inner"]
+        with errors.signals_deferred():  # acted on: not raised again
+            pass
+        with pytest.raises(KeyboardInterrupt):  # outside a deferred block a signal raises at once
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signals_exit_130_and_143_without_traceback(tmp_path, sig, code):  # issue 24, row 5

@@ -15,7 +15,7 @@ import sys
 
 import tensorflow as tf
 
-from mgan.errors import CheckpointError
+from mgan.errors import CheckpointError, signals_deferred
 from mgan.records.atomic_files import atomic_write_text
 
 CORRUPT_DIR = "corrupt"
@@ -148,7 +148,8 @@ class RunCheckpoints:
         """Write the checkpoint of ``step``; a failed write (disk full, ...) raises CheckpointError and leaves the
         index pointing to the previous checkpoint, so the run resumes from there."""
         try:
-            self.manager.save(checkpoint_number=step)
+            with signals_deferred():  # a signal inside TF's save would surface as a device-scope RuntimeError
+                self.manager.save(checkpoint_number=step)
         except (tf.errors.OpError, OSError) as e:
             reason = getattr(e, "message", None) or str(e)
             raise CheckpointError(

@@ -26,7 +26,8 @@ import tensorflow as tf
 from mgan import images, models
 from mgan import config as config_lib
 from mgan import data as data_lib
-from mgan.errors import ConfigError, NonFiniteLossError, RunError, RunInterrupted, interrupt_exit_code
+from mgan.errors import (ConfigError, NonFiniteLossError, RunError, RunInterrupted, interrupt_exit_code,
+                         signals_deferred)
 from mgan.nets import sampling
 from mgan.training import callbacks
 from mgan.training import lock as run_lock
@@ -103,9 +104,10 @@ def fit_run(model, cfg, out, dataset, checkpoints, start, total_steps, timer, ex
                                           start, **model.schedule)
     tty = cfg.progress and sys.stdout.isatty()  # a progress bar only on a terminal; else one line per --log_every
     extra = [callbacks.PlainProgress(cfg.log_every, total_steps)] if cfg.progress and not tty else []
-    model.fit(batches, epochs=1, steps_per_epoch=total_steps - start, shuffle=False,
-              verbose=1 if tty else 0,
-              callbacks=callbacks.run_callbacks(cfg, out, checkpoints, total_steps, timer, explicit) + extra)
+    with signals_deferred():  # a signal stops the run after its iteration (callbacks.SignalStop), never inside TF
+        model.fit(batches, epochs=1, steps_per_epoch=total_steps - start, shuffle=False,
+                  verbose=1 if tty else 0,
+                  callbacks=callbacks.run_callbacks(cfg, out, checkpoints, total_steps, timer, explicit) + extra)
 
 
 def finish(model, cfg, out, manifest):
