@@ -14,16 +14,20 @@ ABSTRACT_CLAIM = "IE loss is always superior to other mainstream DML methods"
 PLOT_DATASET, PLOT_NET, PLOT_FEATURE_DIM = "mnist", "small", 2  # the 2-D feature runs (one per loss, first seed)
 
 
-def accuracy_cells(records, ctx):
-    """{(dataset, net, loss): (mean, std, n)} over the seeds of the accuracy grid (its feature dimension,
-    ctx.extra["feature_dim"])."""
+def accuracy_values(records, feature_dim):
+    """{(dataset, net, loss): [test accuracy per seed]} of the accuracy grid (the runs of ``feature_dim``)."""
     cells = {}
     for r in records:
         c = r["config"]
-        if r.get("status") == "done" and c["feature_dim"] == ctx.extra["feature_dim"]:
+        if r.get("status") == "done" and c["feature_dim"] == feature_dim:
             cells.setdefault((c["dataset"], c["net"], c["loss"]), []).append(r["test_accuracy"])
+    return cells
+
+
+def accuracy_cells(records, feature_dim):
+    """{(dataset, net, loss): (mean, std, n)} over the seeds of the accuracy grid (the runs of ``feature_dim``)."""
     return {k: (float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else float("nan"), len(v))
-            for k, v in cells.items()}
+            for k, v in accuracy_values(records, feature_dim).items()}
 
 
 def _cell(stat):
@@ -87,7 +91,7 @@ def _moving_note(records):
 
 
 def render_markdown(ctx, results):
-    cells = accuracy_cells(results["points"], ctx)
+    cells = accuracy_cells(results["points"], ctx.extra["feature_dim"])
     s = results["scale"]
     length = f"{s['steps']} steps" if s["steps"] else f"{s['epochs']:g} epochs"
     lines = [f"# {results['title']}", "",
